@@ -1,0 +1,181 @@
+import type {
+  ContextConfigDefault, FastifyBaseLogger, FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest,
+  FastifySchema, FastifyTypeProvider, FastifyTypeProviderDefault, RawReplyDefaultExpression,
+  RawRequestDefaultExpression, RawServerBase, RawServerDefault, RouteGenericInterface, RouteOptions
+} from 'fastify'
+import fp from 'fastify-plugin'
+import { kAllowed, kPolicy, routeHooks, sendHeaders } from './actual.js'
+import { FST_CORS_ALREADY_REGISTERED, FST_CORS_DUPLICATE_POLICY } from './errors.js'
+import type { OriginMatcher } from './origin.js'
+import { compilePolicy, mergePolicy, type CompiledPolicy } from './policy.js'
+import { addMethod, newEntry, preflightHandler, preflightStrategy, STRATEGY, yieldToApp, type PathEntry } from './preflight.js'
+import { findUncovered } from './uncovered.js'
+import { checkPolicy } from './validate.js'
+import type { CorsOptions, CorsPolicy, OriginOption, RouteCors } from './schema.js'
+
+export {
+  CorsOptionsSchema, CorsPolicySchema, OriginSchema, RouteCorsSchema,
+  type CorsOptions, type CorsPolicy, type OriginFunction, type OriginOption, type RouteCors
+} from './schema.js'
+export * as errors from './errors.js'
+
+declare module 'fastify' {
+  // Same type parameters as Fastify's own declaration, so the two merge.
+  interface RouteShorthandOptions<
+    /* eslint-disable @typescript-eslint/no-unused-vars */
+    RawServer extends RawServerBase = RawServerDefault,
+    RawRequest extends RawRequestDefaultExpression<RawServer> = RawRequestDefaultExpression<RawServer>,
+    RawReply extends RawReplyDefaultExpression<RawServer> = RawReplyDefaultExpression<RawServer>,
+    RouteGeneric extends RouteGenericInterface = RouteGenericInterface,
+    ContextConfig = ContextConfigDefault,
+    SchemaCompiler extends FastifySchema = FastifySchema,
+    TypeProvider extends FastifyTypeProvider = FastifyTypeProviderDefault,
+    Logger extends FastifyBaseLogger = FastifyBaseLogger
+    /* eslint-enable @typescript-eslint/no-unused-vars */
+  > {
+    /** This route's CORS policy, merged field by field over the plugin's options; `false` turns CORS off. */
+    cors?: RouteCors
+  }
+  interface FastifyContextConfig {
+    /** The `@fastify/cors` form of the route option `cors`. Prefer `cors` on the route: typos there fail to compile. */
+    cors?: RouteCors
+  }
+}
+
+/** Marks the OPTIONS routes the plugin adds, so its own onRoute hook skips them. */
+const kOwnRoute = Symbol('fastify-cors-policy.ownRoute')
+/** The registration that governs a scope; a child scope may have its own. */
+const kScope = Symbol('fastify-cors-policy.scope')
+
+interface ScopeState {
+  readonly global: CompiledPolicy
+  readonly globalPolicy: CorsPolicy
+  readonly matchers: Map<OriginOption, OriginMatcher>
+  readonly paths: Map<string, PathEntry>
+  /** "METHOD url" of every route this registration saw, for the startup check. */
+  readonly seen: Set<string>
+  readonly prefix: string
+}
+
+type ScopedInstance = FastifyInstance & { [kScope]?: ScopeState }
+type SeenRoute = RouteOptions & { routePath: string, prefix: string, [kOwnRoute]?: true }
+
+/** find-my-way treats '/a/:id' and '/a/:name' as one path; so must the table of paths. */
+function pathKey (url: string): string {
+  return url.replace(/:[^/.\-(]+/g, ':')
+}
+
+function routeLabel (method: string | string[], url: string): string {
+  return `route ${Array.isArray(method) ? method.join(',') : method} ${url}`
+}
+
+/** The route's declared policy: `cors` or `config.cors`, checked; undefined when it declares none. */
+function declaredPolicy (route: SeenRoute, label: string): RouteCors | undefined {
+  const own = route.cors
+  const fromConfig = (route.config as { cors?: RouteCors } | undefined)?.cors
+  if (own !== undefined && fromConfig !== undefined) throw new FST_CORS_DUPLICATE_POLICY(label)
+  const declared = own ?? fromConfig
+  if (declared !== undefined && declared !== false) checkPolicy(declared, label)
+  return declared
+}
+
+function onRoute (this: ScopedInstance, state: ScopeState, route: SeenRoute): void {
+  if (this[kScope] !== state || route[kOwnRoute] === true) return
+  const methods = Array.isArray(route.method) ? route.method : [route.method]
+  const label = routeLabel(route.method, route.url)
+  const declared = declaredPolicy(route, label)
+  for (const method of methods) state.seen.add(`${method} ${route.url}`)
+  // Fastify also registers `prefix + '/'` for a '' route path, without calling onRoute for it.
+  if (route.routePath === '' && route.prefix !== '') for (const method of methods) state.seen.add(`${method} ${route.prefix}/`)
+
+  const policy = declared === false
+    ? false
+    : declared === undefined ? state.global : compilePolicy(mergePolicy(state.globalPolicy, declared), label, state.matchers)
+  if (policy !== false) {
+    // New arrays: the route's own may be shared with other routes.
+    const hooks = routeHooks(policy)
+    if (hooks.onRequest !== null) route.onRequest = [...toList(route.onRequest), hooks.onRequest] as RouteOptions['onRequest']
+    route.onSend = [...toList(route.onSend), hooks.onSend] as RouteOptions['onSend']
+  }
+
+  const key = pathKey(route.url)
+  let entry = state.paths.get(key)
+  if (entry === undefined) {
+    entry = newEntry(route.url)
+    state.paths.set(key, entry)
+  }
+  if (methods.includes('OPTIONS')) {
+    // The app answers OPTIONS on this path itself; it wins, before or after our route.
+    if (entry.routed) yieldToApp(entry)
+    entry.routed = true
+    return
+  }
+  for (const method of methods) addMethod(entry, method, policy)
+  if (entry.routed) return
+  entry.routed = true
+  if (this.hasRoute({ method: 'OPTIONS', url: route.url })) return
+  this.route({
+    method: 'OPTIONS',
+    url: route.routePath,
+    constraints: { [STRATEGY]: entry.id },
+    exposeHeadRoute: false,
+    schema: { hide: true },
+    handler: preflightHandler(entry),
+    [kOwnRoute]: true
+  } as RouteOptions)
+}
+
+function toList<T> (hooks: T | T[] | undefined): T[] {
+  return hooks === undefined ? [] : Array.isArray(hooks) ? hooks : [hooks]
+}
+
+const corsPolicy: FastifyPluginAsync<CorsOptions> = async function corsPolicy (fastify, options) {
+  const instance = fastify as ScopedInstance
+  if (Object.hasOwn(instance, kScope)) throw new FST_CORS_ALREADY_REGISTERED()
+  checkPolicy(options, 'global options')
+  const matchers = new Map<OriginOption, OriginMatcher>()
+  const state: ScopeState = {
+    global: compilePolicy(options, 'global options', matchers),
+    globalPolicy: options,
+    matchers,
+    paths: new Map(),
+    seen: new Set(),
+    prefix: fastify.prefix
+  }
+  instance[kScope] = state
+
+  if (!fastify.hasConstraintStrategy(STRATEGY)) fastify.addConstraintStrategy(preflightStrategy)
+  if (!fastify.hasRequestDecorator(kPolicy)) {
+    fastify.decorateRequest(kPolicy, null)
+    fastify.decorateRequest(kAllowed, false)
+  }
+
+  fastify.addHook('onRoute', function (this: ScopedInstance, route) {
+    onRoute.call(this, state, route as SeenRoute)
+  })
+
+  // 404s (the not-found handler, reply.callNotFound(), bad URLs) get the scope's global policy.
+  // Routes carry their own onSend, so this hook does nothing for them.
+  fastify.addHook('onSend', function corsNotFound (this: ScopedInstance, request: FastifyRequest, reply: FastifyReply, payload, done) {
+    const preflight = request.method === 'OPTIONS' && request.headers['access-control-request-method'] !== undefined
+    if (!request.is404 || this[kScope] !== state || preflight) {
+      done(null, payload)
+      return
+    }
+    sendHeaders(state.global, request, reply, payload, done)
+  })
+
+  fastify.addHook('onReady', function (this: FastifyInstance, done) {
+    findUncovered(this, state.prefix, state.seen, STRATEGY)
+    done()
+  })
+}
+
+/** The plugin. Register it before declaring routes: `await app.register(cors, options)`. */
+export const fastifyCorsPolicy = fp(corsPolicy, { fastify: '5.x', name: 'fastify-cors-policy' })
+export default fastifyCorsPolicy
+
+/** Returns its argument, typed and checked by TypeScript: for shared named policies. */
+export function definePolicy<const P extends CorsPolicy> (policy: P): P {
+  return policy
+}

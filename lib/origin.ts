@@ -1,0 +1,98 @@
+import type { FastifyRequest } from 'fastify'
+import { FST_CORS_INVALID_ORIGIN } from './errors.js'
+import type { OriginFunction, OriginOption } from './schema.js'
+
+/**
+ * Longest `Origin` we test. A serialised origin is scheme + host (at most 253 bytes) + port;
+ * anything longer is not one, and capping it bounds the work a RegExp can be made to do.
+ */
+export const MAX_ORIGIN_LENGTH = 1024
+
+/** How one policy's `origin` is matched, compiled once per distinct `origin` value. */
+export interface OriginMatcher {
+  /** `origin: '*'`: every origin, and the answer does not depend on it. */
+  readonly any: boolean
+  /** Set when the policy's origin is a function; `test` is then unused. */
+  readonly fn: OriginFunction | null
+  /** Synchronous match for everything but functions. */
+  test (origin: string): boolean
+}
+
+const SPECIAL_SCHEMES = new Set(['http:', 'https:', 'ws:', 'wss:', 'ftp:'])
+
+/** The origin a browser would send for `entry`, or null if `entry` has parts an origin cannot have. */
+function serialise (url: URL): string {
+  // For non-special schemes (chrome-extension:, moz-extension:) URL#origin is the string 'null'.
+  return SPECIAL_SCHEMES.has(url.protocol) ? url.origin : `${url.protocol}//${url.host}`
+}
+
+/**
+ * Refuses allow-list entries a browser can never send, naming the value it would send instead.
+ * Browsers serialise `Origin` as scheme://host[:port]: lowercase, no path, no default port.
+ */
+export function checkOriginEntry (entry: string, where: string): void {
+  if (entry === '*') {
+    throw new FST_CORS_INVALID_ORIGIN(where, "origin: '*' cannot be one entry of a list; use `origin: '*'` on its own")
+  }
+  if (entry === 'null') return // sandboxed iframes and file: pages send `Origin: null`
+  if (entry.includes('*')) {
+    throw new FST_CORS_INVALID_ORIGIN(where, `origin '${entry}': wildcards are not patterns here; ` +
+      'use an anchored RegExp such as /^https:\\/\\/[a-z0-9-]+\\.example\\.com$/')
+  }
+  let url: URL
+  try {
+    url = new URL(entry)
+  } catch {
+    throw new FST_CORS_INVALID_ORIGIN(where, `origin '${entry}' is not an origin; write it as scheme://host[:port], e.g. 'https://app.example.com'`)
+  }
+  const expected = serialise(url)
+  const extra = url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '' ||
+    (url.pathname !== '' && url.pathname !== '/')
+  if (url.host === '' || (!extra && expected === entry)) {
+    if (url.host !== '') return
+    throw new FST_CORS_INVALID_ORIGIN(where, `origin '${entry}' has no host; write it as scheme://host[:port]`)
+  }
+  throw new FST_CORS_INVALID_ORIGIN(where, `origin '${entry}' is not what a browser sends in Origin ` +
+    `(scheme://host[:port], no path, no trailing slash, lowercase, no default port); use '${expected}'`)
+}
+
+/** Refuses RegExps whose `g`/`y` flags make `test()` stateful: every other request would fail. */
+export function checkOriginRegExp (re: RegExp, where: string): void {
+  if (re.global || re.sticky) {
+    throw new FST_CORS_INVALID_ORIGIN(where, `origin ${String(re)}: the g and y flags make RegExp#test stateful; remove them`)
+  }
+}
+
+const ANY: OriginMatcher = { any: true, fn: null, test: () => true }
+
+/** Builds the matcher for a validated `origin` value. */
+export function compileOrigin (origin: OriginOption): OriginMatcher {
+  if (origin === '*') return ANY
+  if (typeof origin === 'function') return { any: false, fn: origin, test: () => false }
+  const list = Array.isArray(origin) ? origin : [origin]
+  // Exact origins in a Set: O(1) whatever the list's length. RegExps are tried after, in order.
+  const exact = new Set<string>()
+  const patterns: RegExp[] = []
+  for (const item of list) {
+    if (typeof item === 'string') exact.add(item)
+    else patterns.push(item)
+  }
+  if (patterns.length === 0) {
+    return { any: false, fn: null, test: (o) => exact.has(o) }
+  }
+  return {
+    any: false,
+    fn: null,
+    test (o) {
+      if (exact.has(o)) return true
+      if (o.length > MAX_ORIGIN_LENGTH) return false
+      for (const re of patterns) if (re.test(o)) return true
+      return false
+    }
+  }
+}
+
+/** Runs a policy's origin check; only a function origin can make this asynchronous. */
+export function matchOrigin (matcher: OriginMatcher, origin: string, request: FastifyRequest): boolean | Promise<boolean> {
+  return matcher.fn === null ? matcher.test(origin) : matcher.fn(origin, request)
+}

@@ -1,0 +1,65 @@
+import { compileOrigin, type OriginMatcher } from './origin.js'
+import { POLICY_FIELDS, type CorsPolicy, type OriginOption } from './schema.js'
+import { checkMerged } from './validate.js'
+
+/** A merged policy with every header value worked out, ready for the request path. */
+export interface CompiledPolicy {
+  /** Who decided: "global options" or "route GET /path". Used in logs. */
+  readonly label: string
+  readonly matcher: OriginMatcher
+  readonly credentials: boolean
+  /** `origin: '*'` without credentials: the same headers for everyone, no `Vary: Origin`. */
+  readonly public: boolean
+  /** `Access-Control-Expose-Headers` value, or null to send none. */
+  readonly exposeHeaders: string | null
+  /** `Access-Control-Allow-Methods` for an explicit list; null for `'auto'`. */
+  readonly methods: string | null
+  readonly methodSet: ReadonlySet<string> | null
+  /** `Access-Control-Allow-Headers` for an explicit list; null to echo what the preflight asks. */
+  readonly allowHeaders: string | null
+  /** Lowercased allowed header names; null when any requested header is allowed. */
+  readonly allowHeaderSet: ReadonlySet<string> | null
+  readonly maxAge: string | null
+  readonly privateNetwork: boolean
+}
+
+/** Field by field: what the route names replaces the global value; the rest is inherited. */
+export function mergePolicy (global: CorsPolicy, route: CorsPolicy): CorsPolicy {
+  const merged: Record<string, unknown> = {}
+  for (const field of POLICY_FIELDS) {
+    const value = route[field] !== undefined ? route[field] : global[field]
+    if (value !== undefined) merged[field] = value
+  }
+  return merged as CorsPolicy
+}
+
+/**
+ * Compiles a checked policy. `matchers` caches one matcher per distinct `origin` value, so routes
+ * that inherit the global origin share it (preflights group methods by matcher).
+ */
+export function compilePolicy (policy: CorsPolicy, label: string, matchers: Map<OriginOption, OriginMatcher>): CompiledPolicy {
+  checkMerged(policy, label)
+  const origin = policy.origin ?? '*'
+  let matcher = matchers.get(origin)
+  if (matcher === undefined) {
+    matcher = compileOrigin(origin)
+    matchers.set(origin, matcher)
+  }
+  const credentials = policy.credentials === true
+  const methods = Array.isArray(policy.methods) ? policy.methods.map((m) => m.toUpperCase()) : null
+  const allowed = Array.isArray(policy.allowedHeaders) ? policy.allowedHeaders : null
+  const exposed = policy.exposedHeaders
+  return {
+    label,
+    matcher,
+    credentials,
+    public: matcher.any && !credentials,
+    exposeHeaders: exposed === undefined || exposed.length === 0 ? null : exposed === '*' ? '*' : exposed.join(', '),
+    methods: methods === null ? null : methods.join(', '),
+    methodSet: methods === null ? null : new Set(methods),
+    allowHeaders: allowed === null ? null : allowed.join(', '),
+    allowHeaderSet: allowed === null ? null : new Set(allowed.map((h) => h.toLowerCase())),
+    maxAge: policy.maxAge === undefined ? null : String(policy.maxAge),
+    privateNetwork: policy.privateNetwork === true
+  }
+}
