@@ -92,7 +92,9 @@ export function routeHooks (policy: CompiledPolicy): {
   onSend: (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: OnSendDone) => void
 } {
   const onSend = function corsOnSend (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: OnSendDone): void {
-    sendHeaders(policy, request, reply, payload, done)
+    // After reply.callNotFound() the route's hooks still run; the scope's 404 hook answers instead.
+    if (request.is404) done(null, payload)
+    else sendHeaders(policy, request, reply, payload, done)
   }
   if (policy.matcher.fn === null) return { onRequest: null, onSend }
   const onRequest = function corsOnRequest (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void {

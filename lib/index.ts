@@ -9,7 +9,7 @@ import { FST_CORS_ALREADY_REGISTERED, FST_CORS_DUPLICATE_POLICY } from './errors
 import type { OriginMatcher } from './origin.js'
 import { compilePolicy, mergePolicy, type CompiledPolicy } from './policy.js'
 import { addMethod, newEntry, preflightHandler, preflightStrategy, STRATEGY, yieldToApp, type PathEntry } from './preflight.js'
-import { findUncovered } from './uncovered.js'
+import { findUncovered, pathKey } from './uncovered.js'
 import { checkPolicy } from './validate.js'
 import type { CorsOptions, CorsPolicy, OriginOption, RouteCors } from './schema.js'
 
@@ -60,11 +60,6 @@ interface ScopeState {
 type ScopedInstance = FastifyInstance & { [kScope]?: ScopeState }
 type SeenRoute = RouteOptions & { routePath: string, prefix: string, [kOwnRoute]?: true }
 
-/** find-my-way treats '/a/:id' and '/a/:name' as one path; so must the table of paths. */
-function pathKey (url: string): string {
-  return url.replace(/:[^/.\-(]+/g, ':')
-}
-
 function routeLabel (method: string | string[], url: string): string {
   return `route ${Array.isArray(method) ? method.join(',') : method} ${url}`
 }
@@ -84,9 +79,10 @@ function onRoute (this: ScopedInstance, state: ScopeState, route: SeenRoute): vo
   const methods = Array.isArray(route.method) ? route.method : [route.method]
   const label = routeLabel(route.method, route.url)
   const declared = declaredPolicy(route, label)
-  for (const method of methods) state.seen.add(`${method} ${route.url}`)
+  const key = pathKey(route.url)
+  for (const method of methods) state.seen.add(`${method} ${key}`)
   // Fastify also registers `prefix + '/'` for a '' route path, without calling onRoute for it.
-  if (route.routePath === '' && route.prefix !== '') for (const method of methods) state.seen.add(`${method} ${route.prefix}/`)
+  if (route.routePath === '' && route.prefix !== '') for (const method of methods) state.seen.add(`${method} ${key}/`)
 
   const policy = declared === false
     ? false
@@ -98,7 +94,6 @@ function onRoute (this: ScopedInstance, state: ScopeState, route: SeenRoute): vo
     route.onSend = [...toList(route.onSend), hooks.onSend] as RouteOptions['onSend']
   }
 
-  const key = pathKey(route.url)
   let entry = state.paths.get(key)
   if (entry === undefined) {
     entry = newEntry(route.url)

@@ -1,0 +1,34 @@
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import cors, { type CorsOptions } from '../lib/index.js'
+
+/** An app with the plugin registered (awaited) and `routes` declared after it. */
+export async function build (options: CorsOptions = {}, routes: (app: FastifyInstance) => void = () => {},
+  serverOptions: FastifyServerOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify(serverOptions)
+  await app.register(cors, options)
+  routes(app)
+  await app.ready()
+  return app
+}
+
+export const ok = async (): Promise<string> => 'ok'
+
+/** Sends a preflight for `method` on `url` from `origin`. */
+export function preflight (app: FastifyInstance, url: string, origin: string, method: string, headers: Record<string, string> = {}) {
+  return app.inject({
+    method: 'OPTIONS',
+    url,
+    headers: { origin, 'access-control-request-method': method, ...headers }
+  })
+}
+
+/** Every CORS response header present, for "no CORS headers" assertions. */
+export function corsHeaders (headers: Record<string, unknown>): string[] {
+  return Object.keys(headers).filter((h) => h.startsWith('access-control-'))
+}
+
+/** Collects log lines at debug level. */
+export function logCapture (): { lines: Array<Record<string, unknown>>, stream: { write: (s: string) => void } } {
+  const lines: Array<Record<string, unknown>> = []
+  return { lines, stream: { write: (s: string) => { lines.push(JSON.parse(s)) } } }
+}

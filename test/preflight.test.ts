@@ -1,0 +1,210 @@
+import { test } from 'tap'
+import Fastify from 'fastify'
+import cors from '../lib/index.js'
+import { build, corsHeaders, ok, preflight } from './helpers.js'
+
+const A = 'https://a.com'
+const B = 'https://b.com'
+
+test('a preflight is answered with the policy of the route it asks about', async (t) => {
+  const app = await build({ origin: A }, (app) => {
+    app.get('/items/:id', ok)
+    app.put('/items/:id', { cors: { origin: [A, B], credentials: true, maxAge: 600, allowedHeaders: ['Content-Type', 'X-Token'] } }, ok)
+    app.delete('/items/:id', { cors: false }, ok)
+  })
+  const put = await preflight(app, '/items/7', B, 'PUT', { 'access-control-request-headers': 'content-type,x-token' })
+  t.equal(put.statusCode, 204)
+  t.equal(put.body, '')
+  t.equal(put.headers['access-control-allow-origin'], B)
+  t.equal(put.headers['access-control-allow-credentials'], 'true')
+  t.equal(put.headers['access-control-allow-headers'], 'Content-Type, X-Token')
+  t.equal(put.headers['access-control-max-age'], '600')
+  t.match(put.headers.vary, /^Origin, Access-Control-Request-Method, Access-Control-Request-Headers/)
+  const get = await preflight(app, '/items/7', A, 'GET', { 'access-control-request-headers': 'x-anything' })
+  t.equal(get.headers['access-control-allow-origin'], A)
+  t.equal(get.headers['access-control-allow-headers'], 'x-anything', 'the global default echoes requested headers')
+  t.notOk(get.headers['access-control-max-age'])
+  t.notOk(get.headers['access-control-allow-credentials'])
+  const getFromB = await preflight(app, '/items/7', B, 'GET')
+  t.equal(getFromB.statusCode, 204)
+  t.same(corsHeaders(getFromB.headers), [], 'B is allowed on PUT only')
+  const del = await preflight(app, '/items/7', A, 'DELETE')
+  t.same(corsHeaders(del.headers), [], 'CORS is off for DELETE')
+  t.ok(del.headers.vary, 'a denied preflight still varies')
+})
+
+test("methods: 'auto' lists the path's methods whose policy admits the origin", async (t) => {
+  const app = await build({ origin: [A, B] }, (app) => {
+    app.get('/r', ok)
+    app.post('/r', ok)
+    app.put('/r', { cors: { origin: A } }, ok)
+    app.delete('/r', { cors: { origin: async (o) => o === A } }, ok)
+    app.patch('/r', { cors: { origin: B, maxAge: 5 } }, ok)
+    app.route({ method: 'OPTIONS', url: '/other', handler: ok })
+  })
+  const fromA = await preflight(app, '/r', A, 'PUT')
+  t.equal(fromA.headers['access-control-allow-methods'], 'GET, HEAD, POST, PUT, DELETE')
+  const fromB = await preflight(app, '/r', B, 'POST')
+  t.equal(fromB.headers['access-control-allow-methods'], 'GET, HEAD, POST, PATCH')
+  const patch = await preflight(app, '/r', B, 'PATCH')
+  t.equal(patch.headers['access-control-allow-methods'], 'GET, HEAD, POST, PATCH')
+  t.equal(patch.headers['access-control-max-age'], '5')
+  const del = await preflight(app, '/r', A, 'DELETE')
+  t.equal(del.headers['access-control-allow-methods'], 'GET, HEAD, POST, PUT, DELETE')
+})
+
+test('auto methods with one shared policy, and routes declared with a method array', async (t) => {
+  const app = await build({}, (app) => app.route({ method: ['GET', 'PUT', 'DELETE'], url: '/m', handler: ok }))
+  const res = await preflight(app, '/m', A, 'DELETE')
+  t.equal(res.headers['access-control-allow-origin'], '*')
+  t.equal(res.headers['access-control-allow-methods'], 'GET, PUT, DELETE, HEAD')
+  t.notOk(/Origin/.test(String(res.headers.vary)), 'a public path does not vary on Origin')
+})
+
+test('explicit methods: sent as given (uppercased); a method outside them is denied unless safelisted', async (t) => {
+  const app = await build({ methods: ['get', 'PUT'] }, (app) => {
+    app.put('/x', ok)
+    app.delete('/x', ok)
+    app.post('/x', ok)
+  })
+  const put = await preflight(app, '/x', A, 'PUT')
+  t.equal(put.headers['access-control-allow-methods'], 'GET, PUT')
+  const del = await preflight(app, '/x', A, 'DELETE')
+  t.same(corsHeaders(del.headers), [])
+  const post = await preflight(app, '/x', A, 'POST', { 'access-control-request-headers': 'x-a' })
+  t.equal(post.headers['access-control-allow-origin'], '*', 'POST is safelisted by the Fetch standard')
+})
+
+test('a method with no route on the path, or in the wrong case, is denied', async (t) => {
+  const app = await build({}, (app) => app.get('/x', ok))
+  for (const method of ['PUT', 'get', 'CONNECT', 'TRACE', 'X Y']) {
+    const res = await preflight(app, '/x', A, method)
+    t.equal(res.statusCode, 204, method)
+    t.same(corsHeaders(res.headers), [], method)
+  }
+})
+
+test('allowedHeaders: a list denies other headers case-insensitively; default and "*" echo', async (t) => {
+  const app = await build({ allowedHeaders: ['Content-Type', 'Authorization'] }, (app) => {
+    app.put('/list', ok)
+    app.put('/star', { cors: { allowedHeaders: '*' } }, ok)
+    app.put('/echo', { cors: { allowedHeaders: undefined } }, ok)
+    app.put('/cred', { cors: { origin: A, credentials: true, allowedHeaders: '*' } }, ok)
+  })
+  const okList = await preflight(app, '/list', A, 'PUT', { 'access-control-request-headers': 'AUTHORIZATION, content-type' })
+  t.equal(okList.headers['access-control-allow-headers'], 'Content-Type, Authorization')
+  const bad = await preflight(app, '/list', A, 'PUT', { 'access-control-request-headers': 'content-type,x-foo' })
+  t.same(corsHeaders(bad.headers), [])
+  const star = await preflight(app, '/star', A, 'PUT', { 'access-control-request-headers': ' X-One ,,x-two, x-one ' })
+  t.equal(star.headers['access-control-allow-headers'], 'x-one, x-two', 'trimmed, lowercased, no empties or duplicates')
+  const echo = await preflight(app, '/echo', A, 'PUT', { 'access-control-request-headers': 'authorization' })
+  t.equal(echo.headers['access-control-allow-headers'], 'Content-Type, Authorization', 'undefined inherits the global list')
+  const cred = await preflight(app, '/cred', A, 'PUT', { 'access-control-request-headers': 'authorization,x-a' })
+  t.equal(cred.headers['access-control-allow-headers'], 'authorization, x-a', "'*' with credentials echoes, never sends '*'")
+  t.equal(cred.headers['access-control-allow-origin'], A)
+  const none = await preflight(app, '/star', A, 'PUT')
+  t.notOk(none.headers['access-control-allow-headers'], 'nothing asked, nothing sent')
+})
+
+test('private network access is answered only when the policy allows it', async (t) => {
+  const app = await build({}, (app) => {
+    app.get('/lan', { cors: { privateNetwork: true } }, ok)
+    app.get('/no', ok)
+  })
+  const pna = { 'access-control-request-private-network': 'true' }
+  const yes = await preflight(app, '/lan', A, 'GET', pna)
+  t.equal(yes.headers['access-control-allow-private-network'], 'true')
+  t.equal(yes.headers['access-control-allow-origin'], '*')
+  const plain = await preflight(app, '/lan', A, 'GET')
+  t.notOk(plain.headers['access-control-allow-private-network'])
+  const no = await preflight(app, '/no', A, 'GET', pna)
+  t.same(corsHeaders(no.headers), [])
+})
+
+test('preflights with function origins: allowed, denied, throwing', async (t) => {
+  const app = await build({ origin: async (o) => { if (o === 'https://boom.com') throw new Error('x'); return o === A } }, (app) => app.put('/f', ok))
+  t.equal((await preflight(app, '/f', A, 'PUT')).headers['access-control-allow-origin'], A)
+  t.same(corsHeaders((await preflight(app, '/f', B, 'PUT')).headers), [])
+  const boom = await preflight(app, '/f', 'https://boom.com', 'PUT')
+  t.equal(boom.statusCode, 204)
+  t.same(corsHeaders(boom.headers), [])
+  const sync = await build({ origin: (o) => o === A }, (app) => app.put('/f', ok))
+  t.equal((await preflight(sync, '/f', A, 'PUT')).headers['access-control-allow-origin'], A)
+})
+
+test('an OPTIONS request that is not a preflight is not answered by the plugin', async (t) => {
+  const app = await build({}, (app) => app.get('/x', ok))
+  const noMethod = await app.inject({ method: 'OPTIONS', url: '/x', headers: { origin: A } })
+  t.equal(noMethod.statusCode, 404)
+  const noOrigin = await app.inject({ method: 'OPTIONS', url: '/x', headers: { 'access-control-request-method': 'GET' } })
+  t.equal(noOrigin.statusCode, 404)
+})
+
+test("the app's own OPTIONS route wins, declared before or after the other routes", async (t) => {
+  const app = await build({}, (app) => {
+    app.options('/before', async () => 'app-before')
+    app.get('/before', ok)
+    app.get('/after', ok)
+    app.options('/after', async (req, reply) => { reply.header('x-app', '1'); return 'app-after' })
+    app.get('/plain', ok)
+  })
+  for (const url of ['/before', '/after']) {
+    const pre = await preflight(app, url, A, 'GET')
+    t.equal(pre.statusCode, 200, url)
+    t.equal(pre.body, 'app-' + url.slice(1), url)
+    const plain = await app.inject({ method: 'OPTIONS', url })
+    t.equal(plain.body, 'app-' + url.slice(1), url)
+  }
+  t.equal((await preflight(app, '/plain', A, 'GET')).statusCode, 204)
+})
+
+test('a catch-all OPTIONS route does not collide; it keeps answering non-preflights', async (t) => {
+  const app = await build({}, (app) => {
+    app.options('*', async () => 'catch-all')
+    app.get('/x', ok)
+    app.get('/y', ok)
+  })
+  const pre = await preflight(app, '/x', A, 'GET')
+  t.equal(pre.statusCode, 204)
+  t.equal(pre.headers['access-control-allow-origin'], '*')
+  t.equal((await app.inject({ method: 'OPTIONS', url: '/x' })).body, 'catch-all')
+  t.equal((await app.inject({ method: 'OPTIONS', url: '/elsewhere', headers: { origin: A, 'access-control-request-method': 'GET' } })).body, 'catch-all')
+})
+
+test('routes with different parameter names share one preflight route', async (t) => {
+  const app = await build({}, (app) => {
+    app.get('/u/:id', ok)
+    app.put('/u/:userId', { cors: { origin: A } }, ok)
+  })
+  const res = await preflight(app, '/u/1', A, 'PUT')
+  t.equal(res.headers['access-control-allow-origin'], A)
+  t.equal(res.headers['access-control-allow-methods'], 'GET, HEAD, PUT')
+})
+
+test('wildcard and root paths get preflight routes', async (t) => {
+  const app = await build({}, (app) => {
+    app.get('/', ok)
+    app.put('/files/*', ok)
+  })
+  t.equal((await preflight(app, '/', A, 'GET')).statusCode, 204)
+  t.equal((await preflight(app, '/files/a/b', A, 'PUT')).headers['access-control-allow-methods'], 'PUT')
+})
+
+test('version-constrained routes on one path keep the first policy for the method', async (t) => {
+  const app = await build({}, (app) => {
+    app.get('/v', { constraints: { version: '1.0.0' }, cors: { origin: A } }, ok)
+    app.get('/v', { constraints: { version: '2.0.0' }, cors: { origin: B } }, ok)
+  })
+  t.equal((await preflight(app, '/v', A, 'GET')).headers['access-control-allow-origin'], A)
+})
+
+test('automatic OPTIONS routes are hidden from schemas and inherit no HEAD route', async (t) => {
+  const app = Fastify()
+  const seen: string[] = []
+  app.addHook('onRoute', (r) => { if (r.method === 'OPTIONS') seen.push(`${String(r.schema?.hide)} ${r.url}`) })
+  await app.register(cors)
+  app.get('/x', ok)
+  await app.ready()
+  t.same(seen, ['true /x'])
+  t.equal((await app.inject({ method: 'HEAD', url: '/x' })).statusCode, 200)
+})

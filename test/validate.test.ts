@@ -1,0 +1,158 @@
+import { test } from 'tap'
+import Fastify from 'fastify'
+import cors from '../lib/index.js'
+import { build, ok } from './helpers.js'
+
+async function refusal (options: unknown): Promise<Error & { code?: string }> {
+  const app = Fastify()
+  try {
+    await app.register(cors, options as never)
+    await app.ready()
+  } catch (err) {
+    return err as Error & { code?: string }
+  }
+  throw new Error('registration was not refused')
+}
+
+async function routeRefusal (route: Record<string, unknown>, global: Record<string, unknown> = {}): Promise<Error & { code?: string }> {
+  const app = Fastify()
+  await app.register(cors, global)
+  try {
+    app.route({ method: 'PUT', url: '/users/:id', handler: ok, ...route } as never)
+    await app.ready()
+  } catch (err) {
+    return err as Error & { code?: string }
+  }
+  throw new Error('route was not refused')
+}
+
+test('global options: wrong types name the field, the expected type and the value', async (t) => {
+  const cases: Array<[unknown, RegExp]> = [
+    [{ credentials: 'yes' }, /global options: field 'credentials' must be a boolean, received 'yes'/],
+    [{ maxAge: -1 }, /field 'maxAge' must be a whole number of seconds, 0 or more, received -1/],
+    [{ maxAge: 1.5 }, /field 'maxAge'.*received 1\.5/],
+    [{ methods: 'GET' }, /field 'methods' must be an array of method names or 'auto', received 'GET'/],
+    [{ allowedHeaders: 'x-a' }, /field 'allowedHeaders'/],
+    [{ exposedHeaders: [1] }, /field 'exposedHeaders'.*received \[1\]/],
+    [{ origin: 42 }, /field 'origin' must be '\*', an origin string, a RegExp/],
+    [{ origin: [true] }, /field 'origin'.*received \[true\]/],
+    [{ privateNetwork: 1 }, /field 'privateNetwork' must be a boolean/]
+  ]
+  for (const [options, message] of cases) {
+    const err = await refusal(options)
+    t.equal(err.code, 'FST_CORS_INVALID_OPTION', JSON.stringify(options))
+    t.match(err.message, message)
+  }
+})
+
+test('unknown fields are refused with a suggestion', async (t) => {
+  let err = await refusal({ orgin: '*' })
+  t.equal(err.code, 'FST_CORS_INVALID_OPTION')
+  t.match(err.message, /unknown field 'orgin'; did you mean 'origin'\?/)
+  err = await refusal({ Credentials: true })
+  t.match(err.message, /did you mean 'credentials'\?/)
+  err = await refusal({ hook: 'onRequest' })
+  t.match(err.message, /unknown field 'hook'; known fields: origin, credentials, methods/)
+})
+
+test('options that are not an object are refused', async (t) => {
+  for (const value of [[], 'x']) {
+    const err = await refusal(value)
+    t.equal(err.code, 'FST_CORS_INVALID_OPTION')
+    t.match(err.message, /expected an object of policy fields/)
+  }
+})
+
+test('allow-list origins must be what a browser sends, with the value to use instead', async (t) => {
+  const cases: Array<[string, RegExp]> = [
+    ['https://a.com/', /origin 'https:\/\/a\.com\/' is not what a browser sends.*use 'https:\/\/a\.com'/],
+    ['https://a.com/app', /use 'https:\/\/a\.com'/],
+    ['https://A.com', /use 'https:\/\/a\.com'/],
+    ['https://a.com:443', /use 'https:\/\/a\.com'/],
+    ['http://a.com:80', /use 'http:\/\/a\.com'/],
+    ['https://u:p@a.com', /use 'https:\/\/a\.com'/],
+    ['https://a.com?x=1', /use 'https:\/\/a\.com'/],
+    ['a.com', /is not an origin; write it as scheme:\/\/host\[:port\]/],
+    ['https://*.a.com', /wildcards are not patterns here; use an anchored RegExp/],
+    ['mailto:me', /has no host/]
+  ]
+  for (const [origin, message] of cases) {
+    const err = await refusal({ origin: [origin] })
+    t.equal(err.code, 'FST_CORS_INVALID_ORIGIN', origin)
+    t.match(err.message, message, origin)
+  }
+  const star = await refusal({ origin: ['https://a.com', '*'] })
+  t.match(star.message, /cannot be one entry of a list/)
+  const single = await refusal({ origin: 'https://a.com/' })
+  t.equal(single.code, 'FST_CORS_INVALID_ORIGIN')
+  const empty = await refusal({ origin: [] })
+  t.match(empty.message, /empty list, which allows no origin/)
+})
+
+test('valid origins of every shape are accepted', async (t) => {
+  const app = await build({ origin: ['https://a.com', 'http://localhost:3000', 'chrome-extension://abcdef', 'null', /^https:\/\/b\.com$/] })
+  t.ok(app)
+})
+
+test('stateful RegExps are refused', async (t) => {
+  for (const origin of [/^https:\/\/a\.com$/g, [/^https:\/\/a\.com$/y]]) {
+    const err = await refusal({ origin })
+    t.equal(err.code, 'FST_CORS_INVALID_ORIGIN')
+    t.match(err.message, /the g and y flags make RegExp#test stateful/)
+  }
+})
+
+test('methods and header names must be tokens; methods "*" points to auto', async (t) => {
+  let err = await refusal({ methods: ['GET', '*'] })
+  t.match(err.message, /contains '\*'; use methods: 'auto'/)
+  err = await refusal({ methods: ['GET POST'] })
+  t.match(err.message, /field 'methods' contains 'GET POST', which is not a valid HTTP method name/)
+  err = await refusal({ allowedHeaders: ['x-ok', 'bad header'] })
+  t.match(err.message, /field 'allowedHeaders' contains 'bad header', which is not a valid header name/)
+  err = await refusal({ exposedHeaders: ['x:y'] })
+  t.match(err.message, /field 'exposedHeaders' contains 'x:y'/)
+})
+
+test("origin '*' (or the default) with credentials is refused, saying how to fix it", async (t) => {
+  for (const options of [{ credentials: true }, { origin: '*', credentials: true }]) {
+    const err = await refusal(options)
+    t.equal(err.code, 'FST_CORS_UNSAFE_POLICY')
+    t.match(err.message, /global options: origin '\*' with credentials: true is refused/)
+    t.match(err.message, /list the origins you trust/)
+  }
+})
+
+test("exposedHeaders '*' with credentials is refused", async (t) => {
+  const err = await refusal({ origin: 'https://a.com', credentials: true, exposedHeaders: '*' })
+  t.equal(err.code, 'FST_CORS_UNSAFE_POLICY')
+  t.match(err.message, /exposedHeaders '\*' with credentials: true is refused/)
+})
+
+test('route policies: errors name the route and the field', async (t) => {
+  let err = await routeRefusal({ cors: { orgin: 'https://a.com' } })
+  t.equal(err.code, 'FST_CORS_INVALID_OPTION')
+  t.match(err.message, /route PUT \/users\/:id: unknown field 'orgin'; did you mean 'origin'\?/)
+  err = await routeRefusal({ cors: { credentials: 'yes' } })
+  t.match(err.message, /route PUT \/users\/:id: field 'credentials' must be a boolean, received 'yes'/)
+  err = await routeRefusal({ cors: 'yes' })
+  t.match(err.message, /route PUT \/users\/:id: expected an object of policy fields, received 'yes'/)
+  err = await routeRefusal({ config: { cors: { maxAge: -5 } } })
+  t.match(err.message, /route PUT \/users\/:id: field 'maxAge'/)
+  err = await routeRefusal({ cors: { origin: 'https://a.com/' } })
+  t.equal(err.code, 'FST_CORS_INVALID_ORIGIN')
+  t.match(err.message, /route PUT \/users\/:id: origin/)
+})
+
+test('a route adding credentials under a global wildcard is refused after merging', async (t) => {
+  const err = await routeRefusal({ cors: { credentials: true } }, { origin: '*' })
+  t.equal(err.code, 'FST_CORS_UNSAFE_POLICY')
+  t.match(err.message, /route PUT \/users\/:id: origin '\*' with credentials/)
+  const multi = await routeRefusal({ method: ['PUT', 'PATCH'], cors: { credentials: true } })
+  t.match(multi.message, /route PUT,PATCH \/users\/:id/)
+})
+
+test('a route giving both cors and config.cors is refused', async (t) => {
+  const err = await routeRefusal({ cors: { maxAge: 1 }, config: { cors: { maxAge: 2 } } })
+  t.equal(err.code, 'FST_CORS_DUPLICATE_POLICY')
+  t.match(err.message, /route PUT \/users\/:id: gives both `cors` and `config.cors`; keep one of them/)
+})
