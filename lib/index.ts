@@ -75,14 +75,16 @@ function declaredPolicy (route: SeenRoute, label: string): RouteCors | undefined
 }
 
 function onRoute (this: ScopedInstance, state: ScopeState, route: SeenRoute): void {
-  if (this[kScope] !== state || route[kOwnRoute] === true) return
+  if (route[kOwnRoute] === true) return
   const methods = Array.isArray(route.method) ? route.method : [route.method]
-  const label = routeLabel(route.method, route.url)
-  const declared = declaredPolicy(route, label)
   const key = pathKey(route.url)
   for (const method of methods) state.seen.add(`${method} ${key}`)
   // Fastify also registers `prefix + '/'` for a '' route path, without calling onRoute for it.
   if (route.routePath === '' && route.prefix !== '') for (const method of methods) state.seen.add(`${method} ${key}/`)
+  // Seen, but governed by a registration in a nearer scope.
+  if (this[kScope] !== state) return
+  const label = routeLabel(route.method, route.url)
+  const declared = declaredPolicy(route, label)
 
   const policy = declared === false
     ? false
@@ -160,10 +162,15 @@ const corsPolicy: FastifyPluginAsync<CorsOptions> = async function corsPolicy (f
     sendHeaders(state.global, request, reply, payload, done)
   })
 
-  fastify.addHook('onReady', function (this: FastifyInstance, done) {
-    findUncovered(this, state.prefix, state.seen, STRATEGY)
-    done()
-  })
+  // On the root every route is in scope; in a prefixed scope, the routes under the prefix are.
+  // An unprefixed child scope cannot tell its routes from its siblings', so it cannot check.
+  const isRoot = Object.getPrototypeOf(fastify) === Object.prototype
+  if (isRoot || state.prefix !== '') {
+    fastify.addHook('onReady', function (this: FastifyInstance, done) {
+      findUncovered(this, state.prefix, state.seen, STRATEGY)
+      done()
+    })
+  }
 }
 
 /** The plugin. Register it before declaring routes: `await app.register(cors, options)`. */

@@ -1,4 +1,3 @@
-import type { FastifyRequest } from 'fastify'
 import { FST_CORS_INVALID_ORIGIN } from './errors.js'
 import type { OriginFunction, OriginOption } from './schema.js'
 
@@ -90,9 +89,4 @@ export function compileOrigin (origin: OriginOption): OriginMatcher {
       return false
     }
   }
-}
-
-/** Runs a policy's origin check; only a function origin can make this asynchronous. */
-export function matchOrigin (matcher: OriginMatcher, origin: string, request: FastifyRequest): boolean | Promise<boolean> {
-  return matcher.fn === null ? matcher.test(origin) : matcher.fn(origin, request)
 }

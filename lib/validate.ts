@@ -1,4 +1,4 @@
-import { TypeCompiler } from '@sinclair/typebox/compiler'
+import { TypeCompiler, type ValueError } from '@sinclair/typebox/compiler'
 import { FST_CORS_INVALID_OPTION, FST_CORS_UNSAFE_POLICY } from './errors.js'
 import { checkOriginEntry, checkOriginRegExp } from './origin.js'
 import { CorsPolicySchema, FIELD_EXPECTS, POLICY_FIELDS, type CorsPolicy } from './schema.js'
@@ -54,9 +54,10 @@ export function checkPolicy (value: unknown, where: string): asserts value is Co
     }
   }
   if (!policyCheck.Check(value)) {
-    const error = policyCheck.Errors(value).First()
-    // Every failure is below a known top-level field: unknown fields were refused above.
-    const field = (error?.path ?? '').split('/')[1] as keyof CorsPolicy
+    // Check() failed, so there is a first error; unknown fields were refused above, so it is
+    // below a known top-level field.
+    const error = policyCheck.Errors(value).First() as ValueError
+    const field = error.path.split('/')[1] as keyof CorsPolicy
     throw new FST_CORS_INVALID_OPTION(where, `field '${field}' must be ${FIELD_EXPECTS[field]}, received ${describe(policy[field])}`)
   }
   const origin = value.origin

@@ -233,3 +233,8 @@ test('a route hook array shared by several routes is not modified', async (t) =>
   t.equal(shared.length, 1)
   t.equal((await app.inject({ url: '/a', headers: { origin: A } })).headers['access-control-allow-origin'], '*')
 })
+
+test('an allow-list mixing exact origins and RegExps denies what matches neither', async (t) => {
+  const app = await build({ origin: [A, /^https:\/\/[a-z]+\.b\.com$/] }, (app) => app.get('/', ok))
+  t.same(corsHeaders((await app.inject({ url: '/', headers: { origin: 'https://x.c.com' } })).headers), [])
+})

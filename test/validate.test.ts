@@ -156,3 +156,17 @@ test('a route giving both cors and config.cors is refused', async (t) => {
   t.equal(err.code, 'FST_CORS_DUPLICATE_POLICY')
   t.match(err.message, /route PUT \/users\/:id: gives both `cors` and `config.cors`; keep one of them/)
 })
+
+test('received values are described safely in messages', async (t) => {
+  const cases: Array<[unknown, RegExp]> = [
+    [{ credentials: () => true }, /received a function/],
+    [{ methods: /GET/ }, /received \/GET\//],
+    [{ credentials: 'x'.repeat(100) }, /received 'x{80}…'/],
+    [{ methods: [1, 2, 3, 4, 5, 6] }, /received \[1, 2, 3, 4, 5, …\]/],
+    [{ credentials: {} }, /received an object/],
+    [{ credentials: null }, /received null/]
+  ]
+  for (const [options, message] of cases) {
+    t.match((await refusal(options)).message, message)
+  }
+})
