@@ -1,0 +1,89 @@
+// Type tests against the published declarations (self-import resolves through package.json
+// "exports" to dist/). Each @ts-expect-error must be an error, or tsc fails the run.
+import Fastify, { type FastifyRequest } from 'fastify'
+import type { Static } from '@sinclair/typebox'
+import cors, {
+  CorsPolicySchema, definePolicy, errors, fastifyCorsPolicy,
+  type CorsOptions, type CorsPolicy, type OriginFunction, type RouteCors
+} from 'fastify-cors-policy'
+
+function expectType<T> (value: T): T { return value }
+const handler = async (): Promise<string> => 'ok'
+
+const app = Fastify()
+
+// Plugin options: every field, every origin form.
+await app.register(cors)
+await app.register(cors, {})
+await app.register(fastifyCorsPolicy, {
+  origin: ['https://a.com', /^https:\/\/[a-z]+\.b\.com$/],
+  credentials: true,
+  methods: 'auto',
+  allowedHeaders: '*',
+  exposedHeaders: ['x-total'],
+  maxAge: 600,
+  privateNetwork: true
+})
+await app.register(cors, { origin: 'https://a.com', methods: ['GET', 'PUT'], allowedHeaders: ['content-type'], exposedHeaders: '*' })
+await app.register(cors, { origin: /^https:\/\/a\.com$/ })
+await app.register(cors, {
+  origin: async (origin, request) => {
+    expectType<string | undefined>(origin)
+    expectType<FastifyRequest>(request)
+    return origin === request.headers.host
+  }
+})
+await app.register(cors, { origin: (origin) => origin === 'https://a.com' })
+
+// @ts-expect-error a typo in the plugin options
+await app.register(cors, { orgin: '*' })
+// @ts-expect-error credentials must be a boolean
+await app.register(cors, { credentials: 'yes' })
+// @ts-expect-error methods is a list or 'auto'
+await app.register(cors, { methods: 'GET' })
+// @ts-expect-error maxAge is a number
+await app.register(cors, { maxAge: '600' })
+// @ts-expect-error an origin function returns a boolean
+await app.register(cors, { origin: () => 'https://a.com' })
+
+// Route policies: shorthand and full route(), object or false.
+app.get('/public', { cors: { origin: '*' } }, handler)
+app.get('/internal', { cors: false }, handler)
+app.put('/items/:id', { cors: { origin: ['https://a.com'], credentials: true, maxAge: 60 } }, handler)
+app.route({ method: 'DELETE', url: '/items/:id', cors: { methods: ['DELETE'] }, handler })
+app.get('/config', { config: { cors: { origin: 'https://a.com' } } }, handler)
+app.get('/config-off', { config: { cors: false } }, handler)
+
+// @ts-expect-error a typo in a route policy is a compile error
+app.get('/typo', { cors: { orgin: '*' } }, handler)
+// @ts-expect-error a wrong type in a route policy is a compile error
+app.get('/wrong', { cors: { credentials: 'yes' } }, handler)
+// @ts-expect-error an unknown field in route() is a compile error
+app.route({ method: 'GET', url: '/unknown', cors: { foo: 1 }, handler })
+// @ts-expect-error cors: true means nothing; a policy or false
+app.get('/true', { cors: true }, handler)
+// @ts-expect-error allowedHeaders is a list or '*'
+app.post('/h', { cors: { allowedHeaders: 'content-type' } }, handler)
+// @ts-expect-error a wrong type in config.cors is caught on known fields
+app.get('/config-wrong', { config: { cors: { credentials: 'yes' } } }, handler)
+
+// The same on an http2 server.
+const h2 = Fastify({ http2: true })
+await h2.register(cors, { origin: 'https://a.com' })
+h2.get('/x', { cors: { maxAge: 5 } }, handler)
+// @ts-expect-error typos are caught on http2 instances too
+h2.get('/y', { cors: { maxAgee: 5 } }, handler)
+
+// Shared policies: definePolicy keeps literal types and checks the shape.
+const firstParty = definePolicy({ origin: ['https://app.example.com'], credentials: true })
+expectType<readonly ['https://app.example.com'] | string[]>(firstParty.origin)
+app.get('/me', { cors: firstParty }, handler)
+// @ts-expect-error definePolicy refuses typos
+definePolicy({ orgin: 'https://a.com' })
+
+// The static types come from the exported TypeBox schemas.
+expectType<CorsPolicy>({} as Static<typeof CorsPolicySchema>)
+expectType<Static<typeof CorsPolicySchema>>({} as CorsOptions)
+expectType<RouteCors>(false)
+expectType<OriginFunction>((origin, request) => origin === request.hostname)
+expectType<string>(new errors.FST_CORS_INVALID_OPTION('global options', 'x').code)
