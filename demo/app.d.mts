@@ -1,0 +1,4 @@
+import type { FastifyInstance } from 'fastify'
+export function buildApi (pageOrigin: string, logger?: unknown): FastifyInstance
+export function pageHtml (apiOrigin: string): string
+export function startDemo (options?: { apiPort?: number, pagePort?: number, pageHost?: string, logger?: unknown }): Promise<{ pageUrl: string, apiOrigin: string, close: () => Promise<void> }>
