@@ -11,7 +11,7 @@ test('the demo page shows what the browser allowed and blocked', async (t) => {
   await page.goto(demo.pageUrl)
   await page.click('#run-all')
   await page.waitForFunction(() => document.querySelectorAll('.result[data-outcome]').length === 9, undefined, { timeout: 20000 })
-  const results = await page.$$eval('.result', (els) => Object.fromEntries(els.map((e) => [e.id.slice(2), e.textContent ?? ""])))
+  const results = await page.$$eval('.result', (els) => Object.fromEntries(els.map((e) => [e.id.slice(2), e.textContent ?? ''])))
   t.match(results.public, /^allowed: HTTP 200/)
   t.match(results.me, /^allowed: HTTP 200 \{"user":"ada"/)
   t.match(results['public-cred'], /^blocked/)
