@@ -8,7 +8,7 @@ import { kAllowed, kPolicy, routeHooks, sendHeaders } from './actual.js'
 import { FST_CORS_ALREADY_REGISTERED, FST_CORS_DUPLICATE_POLICY } from './errors.js'
 import type { OriginMatcher } from './origin.js'
 import { compilePolicy, mergePolicy, type CompiledPolicy } from './policy.js'
-import { addMethod, newEntry, preflightHandler, preflightStrategy, STRATEGY, yieldToApp, type PathEntry } from './preflight.js'
+import { addMethod, answerPreflight, pathEntry, pathTable, preflightStrategy, STRATEGY, type PathTable } from './preflight.js'
 import { findUncovered, pathKey } from './uncovered.js'
 import { checkPolicy } from './validate.js'
 import type { CorsOptions, CorsPolicy, OriginOption, RouteCors } from './schema.js'
@@ -44,6 +44,8 @@ declare module 'fastify' {
 
 /** Marks the OPTIONS routes the plugin adds, so its own onRoute hook skips them. */
 const kOwnRoute = Symbol('fastify-cors-policy.ownRoute')
+let registrations = 0
+
 /** The registration that governs a scope; a child scope may have its own. */
 const kScope = Symbol('fastify-cors-policy.scope')
 
@@ -51,7 +53,7 @@ interface ScopeState {
   readonly global: CompiledPolicy
   readonly globalPolicy: CorsPolicy
   readonly matchers: Map<OriginOption, OriginMatcher>
-  readonly paths: Map<string, PathEntry>
+  readonly table: PathTable
   /** "METHOD url" of every route this registration saw, for the startup check. */
   readonly seen: Set<string>
   readonly prefix: string
@@ -96,30 +98,22 @@ function onRoute (this: ScopedInstance, state: ScopeState, route: SeenRoute): vo
     route.onSend = [...toList(route.onSend), hooks.onSend] as RouteOptions['onSend']
   }
 
-  let entry = state.paths.get(key)
-  if (entry === undefined) {
-    entry = newEntry(route.url)
-    state.paths.set(key, entry)
-  }
-  if (methods.includes('OPTIONS')) {
-    // The app answers OPTIONS on this path itself; it wins, before or after our route.
-    if (entry.routed) yieldToApp(entry)
-    entry.routed = true
-    return
-  }
+  // The app's own OPTIONS routes answer their path's preflights themselves: the router prefers
+  // them over the catch-all. Every other method goes into the path's table.
+  if (methods.includes('OPTIONS')) return
+  const entry = pathEntry(state.table, route.url)
   for (const method of methods) addMethod(entry, method, policy)
-  if (entry.routed) return
-  entry.routed = true
-  if (this.hasRoute({ method: 'OPTIONS', url: route.url })) return
-  this.route({
-    method: 'OPTIONS',
-    url: route.routePath,
-    constraints: { [STRATEGY]: entry.id },
-    exposeHeadRoute: false,
-    schema: { hide: true },
-    handler: preflightHandler(entry),
-    [kOwnRoute]: true
-  } as RouteOptions)
+  // Fastify serves a '' route path under a prefix at `prefix` and `prefix + '/'`.
+  if (route.routePath === '' && route.prefix !== '') {
+    const slashed = pathEntry(state.table, route.url + '/')
+    for (const method of methods) addMethod(slashed, method, policy)
+  }
+}
+
+// The preflight scope's onRequest hook answers every request routed to its routes.
+/* c8 ignore next 3 */
+function unreachable (this: FastifyInstance, request: FastifyRequest, reply: FastifyReply): void {
+  reply.callNotFound()
 }
 
 function toList<T> (hooks: T | T[] | undefined): T[] {
@@ -135,13 +129,13 @@ const corsPolicy: FastifyPluginAsync<CorsOptions> = async function corsPolicy (f
     global: compilePolicy(options, 'global options', matchers),
     globalPolicy: options,
     matchers,
-    paths: new Map(),
+    table: pathTable(fastify),
     seen: new Set(),
     prefix: fastify.prefix
   }
   instance[kScope] = state
 
-  if (!fastify.hasConstraintStrategy(STRATEGY)) fastify.addConstraintStrategy(preflightStrategy)
+  if (!fastify.hasConstraintStrategy(STRATEGY)) fastify.addConstraintStrategy(preflightStrategy(state.table))
   if (!fastify.hasRequestDecorator(kPolicy)) {
     fastify.decorateRequest(kPolicy, null)
     fastify.decorateRequest(kAllowed, false)
@@ -151,11 +145,29 @@ const corsPolicy: FastifyPluginAsync<CorsOptions> = async function corsPolicy (f
     onRoute.call(this, state, route as SeenRoute)
   })
 
+  // Preflights go to a catch-all OPTIONS route, constrained to preflights for known paths (the
+  // app's own OPTIONS routes are more specific and keep theirs). It lives in a child scope whose
+  // first onRequest hook answers: Fastify passes hooks the app adds later (an auth hook that
+  // would answer 401) down to children, but after this one.
+  const preflightRoute = {
+    method: 'OPTIONS',
+    constraints: { [STRATEGY]: `r${registrations++}` },
+    exposeHeadRoute: false,
+    schema: { hide: true },
+    handler: unreachable,
+    [kOwnRoute]: true
+  } as unknown as RouteOptions
+  fastify.register(async function corsPreflightScope (own) {
+    own.addHook('onRequest', answerPreflight)
+    own.route({ ...preflightRoute, url: '/*' })
+    if (own.prefix !== '') own.route({ ...preflightRoute, url: '/' })
+  })
+
   // 404s (the not-found handler, reply.callNotFound(), bad URLs) get the scope's global policy.
   // Routes carry their own onSend, so this hook does nothing for them.
   fastify.addHook('onSend', function corsNotFound (this: ScopedInstance, request: FastifyRequest, reply: FastifyReply, payload, done) {
-    const preflight = request.method === 'OPTIONS' && request.headers['access-control-request-method'] !== undefined
-    if (!request.is404 || this[kScope] !== state || preflight) {
+    if (!request.is404 || this[kScope] !== state ||
+      (request.method === 'OPTIONS' && request.headers['access-control-request-method'] !== undefined)) {
       done(null, payload)
       return
     }

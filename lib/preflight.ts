@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { IncomingMessage } from 'node:http'
+import FindMyWay from 'find-my-way'
 import { runOriginFunction } from './actual.js'
 import type { CompiledPolicy } from './policy.js'
 import { addVary } from './vary.js'
@@ -11,13 +12,8 @@ const SAFELISTED_METHODS = new Set(['GET', 'HEAD', 'POST'])
 export const STRATEGY = 'fastifyCorsPolicyPreflight'
 const PREFLIGHT = 'preflight'
 
-/** Entry ids whose path got an OPTIONS route from the app after ours: the app's wins there. */
-const appOwned = new Set<string>()
-let nextId = 0
-
 /** Everything a preflight on one path needs, filled in as routes on the path are added. */
 export interface PathEntry {
-  readonly id: string
   readonly url: string
   /** The policy of each method on the path; false where the route turned CORS off. */
   readonly byMethod: Map<string, CompiledPolicy | false>
@@ -25,13 +21,48 @@ export interface PathEntry {
   groups: Array<{ policy: CompiledPolicy, methods: string }>
   /** The preflight's `Vary` value. */
   vary: string
-  /** An OPTIONS route (ours or the app's) exists for this path. */
-  routed: boolean
 }
 
-export function newEntry (url: string): PathEntry {
-  return { id: 'p' + String(nextId++), url, byMethod: new Map(), groups: [], vary: '', routed: false }
+/** The paths of every registration on one server, looked up by the preflight routes. */
+export interface PathTable {
+  readonly router: FindMyWay.Instance<FindMyWay.HTTPVersion.V1>
 }
+
+const tables = new WeakMap<object, PathTable>()
+
+/** One table per server (shared by every scope and registration), with Fastify's router options. */
+export function pathTable (fastify: FastifyInstance): PathTable {
+  let table = tables.get(fastify.server)
+  if (table === undefined) {
+    const c = fastify.initialConfig
+    // The same path matching as Fastify's router. useSemicolonDelimiter is a find-my-way
+    // option its type declarations omit.
+    const config: FindMyWay.Config<FindMyWay.HTTPVersion.V1> & { useSemicolonDelimiter?: boolean } = {
+      ignoreTrailingSlash: c.ignoreTrailingSlash,
+      ignoreDuplicateSlashes: c.ignoreDuplicateSlashes,
+      caseSensitive: c.caseSensitive,
+      maxParamLength: c.maxParamLength,
+      useSemicolonDelimiter: c.useSemicolonDelimiter,
+      allowUnsafeRegex: c.allowUnsafeRegex
+    }
+    table = { router: FindMyWay(config) }
+    tables.set(fastify.server, table)
+  }
+  return table
+}
+
+/** The entry for `url`, created on first use ('/a/:id' and '/a/:name' are one path). */
+export function pathEntry (table: PathTable, url: string): PathEntry {
+  const found = table.router.findRoute('OPTIONS', url)
+  if (found !== null) return found.store as PathEntry
+  const entry: PathEntry = { url, byMethod: new Map(), groups: [], vary: '' }
+  table.router.on('OPTIONS', url, noop, entry)
+  return entry
+}
+
+// find-my-way requires a handler per route; this table is only read for its stores.
+/* c8 ignore next */
+function noop (): void {}
 
 /** Records `method`'s policy on the path and recomputes what depends on the set of methods. */
 export function addMethod (entry: PathEntry, method: string, policy: CompiledPolicy | false): void {
@@ -52,41 +83,45 @@ export function addMethod (entry: PathEntry, method: string, policy: CompiledPol
     'Access-Control-Request-Method, Access-Control-Request-Headers, Access-Control-Request-Private-Network'
 }
 
-/** The app declared its own OPTIONS route on this path after ours: let it answer preflights too. */
-export function yieldToApp (entry: PathEntry): void {
-  appOwned.add(entry.id)
-}
-
-/**
- * find-my-way constraint strategy. Every OPTIONS route of ours is constrained to its entry id;
- * a preflight derives the value 'preflight', which the storage maps to the one route of ours on
- * that path unless the app owns the path. Unconstrained routes (the app's) take everything else.
- */
 type Strategy = Parameters<FastifyInstance['addConstraintStrategy']>[0]
 type Stored = NonNullable<ReturnType<ReturnType<Strategy['storage']>['get']>>
 
-export const preflightStrategy: Strategy = {
-  name: STRATEGY,
-  mustMatchWhenDerived: false,
-  storage () {
-    const byId = new Map<string, Stored>()
-    return {
-      get (value: string): Stored | null {
-        if (value !== PREFLIGHT) return byId.get(value) ?? null
-        let found: Stored | null = null
-        for (const [id, store] of byId) if (!appOwned.has(id)) found = store
-        return found
-      },
-      set (value: string, store: Stored): void {
-        byId.set(value, store)
+/** Where the constraint leaves the path entry it found for the handler. */
+const kEntry = Symbol('fastify-cors-policy.entry')
+type PreflightRequest = IncomingMessage & { [kEntry]?: PathEntry }
+
+/**
+ * find-my-way constraint strategy, one per server: our catch-all OPTIONS routes take only
+ * preflights for paths in the table, so the app's own OPTIONS routes (more specific, or
+ * unconstrained catch-alls) keep everything else. Each registration's route carries its own
+ * value; a preflight derives 'preflight', which maps to the last one on the path: every one of
+ * them reads the same table.
+ */
+export function preflightStrategy (table: PathTable): Strategy {
+  return {
+    name: STRATEGY,
+    mustMatchWhenDerived: false,
+    storage () {
+      const byValue = new Map<string, Stored>()
+      let last: Stored | null = null
+      return {
+        get (value: string): Stored | null {
+          return value === PREFLIGHT ? last : byValue.get(value) ?? null
+        },
+        set (value: string, store: Stored): void {
+          byValue.set(value, store)
+          last = store
+        }
       }
+    },
+    deriveConstraint (req: PreflightRequest): string | undefined {
+      if (req.method !== 'OPTIONS' || req.headers.origin === undefined ||
+        req.headers['access-control-request-method'] === undefined) return undefined
+      const found = table.router.find('OPTIONS', req.url as string)
+      if (found === null) return undefined
+      req[kEntry] = found.store as PathEntry
+      return PREFLIGHT
     }
-  },
-  deriveConstraint (req: IncomingMessage): string | undefined {
-    return req.method === 'OPTIONS' && req.headers.origin !== undefined &&
-      req.headers['access-control-request-method'] !== undefined
-      ? PREFLIGHT
-      : undefined
   }
 }
 
@@ -163,26 +198,29 @@ function approve (entry: PathEntry, policy: CompiledPolicy, request: FastifyRequ
   return typeof methods === 'string' ? finish(methods) : methods.then(finish)
 }
 
-/** The handler of our OPTIONS route for one path. The constraint guarantees both headers exist. */
-export function preflightHandler (entry: PathEntry) {
-  return function corsPreflight (request: FastifyRequest, reply: FastifyReply): FastifyReply | Promise<FastifyReply> {
-    const origin = request.headers.origin as string
-    const method = request.headers['access-control-request-method'] as string
-    addVary(reply, entry.vary)
-    const policy = entry.byMethod.get(method)
-    if (policy === undefined) {
-      return deny(request, reply, `no route ${method} ${entry.url} (methods on this path: ${[...entry.byMethod.keys()].join(', ')})`)
-    }
-    if (policy === false) return deny(request, reply, `CORS is off for route ${method} ${entry.url}`)
-    if (policy.matcher.fn === null) {
-      return policy.matcher.test(origin)
-        ? approve(entry, policy, request, reply, origin, method)
-        : deny(request, reply, `origin '${origin}' is not allowed by ${policy.label}`)
-    }
-    const result = runOriginFunction(policy, origin, request)
-    const next = (ok: boolean): FastifyReply | Promise<FastifyReply> => ok
+/**
+ * Answers a preflight, as the first onRequest hook of the preflight routes' scope. The constraint
+ * only routes preflights there, for paths in the table, and leaves the path's entry on the raw
+ * request. Returning the reply (after send) ends the request's hook chain.
+ */
+export async function answerPreflight (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  const entry = (request.raw as PreflightRequest)[kEntry] as PathEntry
+  const origin = request.headers.origin as string
+  const method = request.headers['access-control-request-method'] as string
+  addVary(reply, entry.vary)
+  const policy = entry.byMethod.get(method)
+  if (policy === undefined) {
+    return deny(request, reply, `no route ${method} ${entry.url} (methods on this path: ${[...entry.byMethod.keys()].join(', ')})`)
+  }
+  if (policy === false) return deny(request, reply, `CORS is off for route ${method} ${entry.url}`)
+  if (policy.matcher.fn === null) {
+    return policy.matcher.test(origin)
       ? approve(entry, policy, request, reply, origin, method)
       : deny(request, reply, `origin '${origin}' is not allowed by ${policy.label}`)
-    return typeof result === 'boolean' ? next(result) : result.then(next)
   }
+  const result = runOriginFunction(policy, origin, request)
+  const next = (ok: boolean): FastifyReply | Promise<FastifyReply> => ok
+    ? approve(entry, policy, request, reply, origin, method)
+    : deny(request, reply, `origin '${origin}' is not allowed by ${policy.label}`)
+  return typeof result === 'boolean' ? next(result) : result.then(next)
 }

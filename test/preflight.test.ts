@@ -198,13 +198,51 @@ test('version-constrained routes on one path keep the first policy for the metho
   t.equal((await preflight(app, '/v', A, 'GET')).headers['access-control-allow-origin'], A)
 })
 
-test('automatic OPTIONS routes are hidden from schemas and inherit no HEAD route', async (t) => {
+test('the preflight routes are one hidden catch-all per registration', async (t) => {
   const app = Fastify()
   const seen: string[] = []
   app.addHook('onRoute', (r) => { if (r.method === 'OPTIONS') seen.push(`${String(r.schema?.hide)} ${r.url}`) })
   await app.register(cors)
   app.get('/x', ok)
+  app.get('/y', ok)
+  await app.register(async (api) => {
+    await api.register(cors)
+    api.get('/z', ok)
+  }, { prefix: '/api' })
   await app.ready()
-  t.same(seen, ['true /x'])
+  t.same(seen, ['true /*', 'true /api/*', 'true /api'])
   t.equal((await app.inject({ method: 'HEAD', url: '/x' })).statusCode, 200)
+})
+
+test('regression: an auth hook added after the plugin does not answer preflights with 401', async (t) => {
+  const app = Fastify()
+  await app.register(cors, { origin: A, credentials: true })
+  app.addHook('onRequest', async (req, reply) => {
+    if (req.headers.authorization !== 'Bearer ok') return reply.code(401).send({ error: 'auth' })
+  })
+  app.get('/me', ok)
+  await app.register(async (child) => {
+    child.addHook('onRequest', async (req, reply) => reply.code(403).send('child auth'))
+    child.put('/item', ok)
+  }, { prefix: '/v1' })
+  await app.ready()
+  const pre = await preflight(app, '/me', A, 'GET', { 'access-control-request-headers': 'authorization' })
+  t.equal(pre.statusCode, 204)
+  t.equal(pre.headers['access-control-allow-origin'], A)
+  t.equal(pre.headers['access-control-allow-headers'], 'authorization')
+  const child = await preflight(app, '/v1/item', A, 'PUT')
+  t.equal(child.statusCode, 204)
+  t.equal(child.headers['access-control-allow-origin'], A)
+  const actual = await app.inject({ url: '/me', headers: { origin: A } })
+  t.equal(actual.statusCode, 401, 'the actual request is still authenticated')
+  t.equal(actual.headers['access-control-allow-origin'], A, '...and its 401 is readable')
+})
+
+test("preflight path matching follows Fastify's router options", async (t) => {
+  const app = await build({}, (app) => app.get('/x', ok), { ignoreTrailingSlash: true, caseSensitive: false })
+  t.equal((await preflight(app, '/x/', A, 'GET')).statusCode, 204)
+  t.equal((await preflight(app, '/X', A, 'GET')).statusCode, 204)
+  const strict = await build({}, (app) => app.get('/x', ok))
+  t.equal((await preflight(strict, '/x/', A, 'GET')).statusCode, 404, 'no route /x/, as for every other method')
+  t.equal((await preflight(strict, '/x?a=1', A, 'GET')).statusCode, 204, 'the query string is not part of the path')
 })

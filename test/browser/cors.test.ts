@@ -13,7 +13,9 @@ test('Chromium: per-route policies, preflights, credentials, exposed headers, er
   await api.register(cors, { origin: [one.origin], exposedHeaders: ['X-Total'] })
   api.addHook('onRequest', async (request, reply) => {
     if (request.url === '/secure') return reply.code(401).send({ error: 'login' })
+    if (request.url === '/token' && request.headers.authorization !== 'Bearer good') return reply.code(401).send('no token')
   })
+  api.get('/token', async () => 'token ok')
   api.get('/first', async (req, reply) => { reply.header('x-total', '3').header('x-secret', 's'); return 'first' })
   api.get('/public', { cors: { origin: '*' } }, async () => 'public')
   api.get('/narrow', { cors: { origin: two.origin } }, async () => 'narrow')
@@ -104,6 +106,13 @@ test('Chromium: per-route policies, preflights, credentials, exposed headers, er
     t.equal((await pageFetch(pageOne, API + '/boom')).status, 500)
     t.equal((await pageFetch(pageOne, API + '/nowhere')).status, 404)
     t.equal((await pageFetch(pageTwo, API + '/secure')).blocked, true)
+  })
+
+  t.test('an auth hook does not break the preflight of an Authorization request', async (t) => {
+    const res = await pageFetch(pageOne, API + '/token', { headers: { authorization: 'Bearer good' } })
+    t.equal(res.status, 200)
+    t.equal(res.body, 'token ok')
+    t.equal((await pageFetch(pageOne, API + '/token', { headers: { authorization: 'Bearer bad' } })).status, 401)
   })
 
   t.test('a route with CORS off is unreadable from any other origin', async (t) => {

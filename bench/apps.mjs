@@ -1,0 +1,64 @@
+// The four servers of the benchmark, each with the same routes and (as far as each can express
+// them) the same policies. Loaded from dist/, so run `npm run build` first (npm run bench does).
+import Fastify from 'fastify'
+import fastifyCors from '@fastify/cors'
+import corsPolicy from '../dist/esm/index.js'
+
+export const ALLOWED = 'https://app.example.com'
+export const LIST = Array.from({ length: 1000 }, (_, i) => `https://tenant${i}.example.com`)
+export const REGEX = /^https:\/\/[a-z0-9-]+\.example\.com$/
+const HEADERS = ['content-type', 'x-token']
+
+/** scenario: basic | many | list | regex | scale:<n> */
+function globalPolicy (scenario) {
+  if (scenario === 'list') return { origin: LIST }
+  if (scenario === 'regex') return { origin: REGEX }
+  return { origin: [ALLOWED] }
+}
+
+function routeCount (scenario) {
+  if (scenario === 'many') return 200
+  if (scenario.startsWith('scale:')) return Number(scenario.slice(6))
+  return 0
+}
+
+const handler = async () => ({ ok: true })
+
+export async function build (kind, scenario, logger = false) {
+  const app = Fastify({ logger })
+  const policy = { ...globalPolicy(scenario), allowedHeaders: HEADERS, exposedHeaders: ['x-total'], maxAge: 600 }
+  if (kind === 'policy') await app.register(corsPolicy, policy)
+  if (kind === 'fastify-cors') {
+    await app.register(fastifyCors, { ...policy, methods: ['GET', 'HEAD', 'PUT'] })
+  }
+  if (kind === 'floor') {
+    // The least work any plugin can do: fixed, precomputed headers from one hook.
+    app.addHook('onRequest', (request, reply, done) => {
+      reply.header('access-control-allow-origin', ALLOWED)
+      reply.header('access-control-expose-headers', 'x-total')
+      reply.header('vary', 'Origin')
+      done()
+    })
+  }
+  if (kind === 'floor' || kind === 'bare') {
+    app.options('*', (request, reply) => {
+      if (kind === 'floor') {
+        reply.header('access-control-allow-methods', 'GET, HEAD, PUT')
+        reply.header('access-control-allow-headers', 'content-type, x-token')
+        reply.header('access-control-max-age', '600')
+      }
+      reply.code(204).send()
+    })
+  }
+  app.get('/items', handler)
+  app.put('/items', handler)
+  const n = routeCount(scenario)
+  for (let i = 0; i < n; i++) {
+    const own = { origin: `https://o${i}.example.com` }
+    const opts = kind === 'policy' ? { cors: own } : kind === 'fastify-cors' ? { config: { cors: own } } : {}
+    app.get(`/r${i}`, opts, handler)
+    app.put(`/r${i}`, opts, handler)
+  }
+  await app.ready()
+  return app
+}

@@ -1,0 +1,139 @@
+// npm run bench: CPU per request and req/s for bare Fastify, a floor server, @fastify/cors and
+// fastify-cors-policy, interleaved A B C D over several rounds; then startup time and memory.
+// Servers are pinned to core 0 and the load (this process) to core 1 with taskset.
+import { spawn, spawnSync } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import os from 'node:os'
+import autocannon from 'autocannon'
+import { ALLOWED, LIST } from './apps.mjs'
+
+const here = (f) => fileURLToPath(new URL(f, import.meta.url))
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5)
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 1.5)
+const CONNECTIONS = 10
+const pinned = spawnSync('taskset', ['-V']).status === 0 && os.cpus().length >= 2
+
+
+const KINDS = ['bare', 'floor', 'fastify-cors', 'policy']
+const preflight = (url) => ({ method: 'OPTIONS', url, headers: { origin: ALLOWED, 'access-control-request-method': 'PUT', 'access-control-request-headers': 'content-type, x-token' } })
+const WORKLOADS = [
+  { name: 'GET, allowed origin', scenario: 'basic', request: { method: 'GET', url: '/items', headers: { origin: ALLOWED } } },
+  { name: 'GET, no Origin', scenario: 'basic', request: { method: 'GET', url: '/items', headers: {} } },
+  { name: 'GET, denied origin', scenario: 'basic', request: { method: 'GET', url: '/items', headers: { origin: 'https://evil.example.net' } } },
+  { name: 'preflight PUT, 2 headers', scenario: 'basic', request: preflight('/items') },
+  { name: 'GET, 1 of 200 route policies', scenario: 'many', request: { method: 'GET', url: '/r150', headers: { origin: 'https://o150.example.com' } } },
+  { name: 'preflight, 1 of 200 route policies', scenario: 'many', request: { ...preflight('/r150'), headers: { ...preflight('/r150').headers, origin: 'https://o150.example.com' } } },
+  { name: 'GET, 1,000-entry allow-list', scenario: 'list', request: { method: 'GET', url: '/items', headers: { origin: LIST[999] } } },
+  { name: 'GET, RegExp origin', scenario: 'regex', request: { method: 'GET', url: '/items', headers: { origin: 'https://shop.example.com' } } },
+  { name: 'preflight, 10 routes', scenario: 'scale:10', request: preflight('/r5') },
+  { name: 'preflight, 10,000 routes', scenario: 'scale:10000', request: preflight('/r5000') }
+]
+
+function startServer (kind, scenario) {
+  const args = [process.execPath, here('./server.mjs'), kind, scenario]
+  const child = pinned
+    ? spawn('taskset', ['-c', '0', ...args], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+    : spawn(args[0], args.slice(1), { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+  return new Promise((resolve, reject) => {
+    child.once('message', (msg) => resolve({ child, port: msg.port }))
+    child.once('exit', (code) => reject(new Error(`${kind} server exited with ${code}`)))
+  })
+}
+
+function cpu (server) {
+  return new Promise((resolve) => {
+    server.child.once('message', (msg) => resolve(msg.cpu.user + msg.cpu.system))
+    server.child.send('cpu')
+  })
+}
+
+async function load (server, request, seconds) {
+  const result = await autocannon({
+    url: `http://127.0.0.1:${server.port}`,
+    connections: CONNECTIONS,
+    duration: seconds,
+    requests: [request]
+  })
+  return result
+}
+
+const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)] }
+
+async function measure (workload) {
+  const servers = {}
+  for (const kind of KINDS) servers[kind] = await startServer(kind, workload.scenario)
+  const samples = Object.fromEntries(KINDS.map((k) => [k, { us: [], rps: [] }]))
+  try {
+    for (const kind of KINDS) await load(servers[kind], workload.request, 0.5) // warm-up: JIT, pools
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const kind of KINDS) {
+        const before = await cpu(servers[kind])
+        const result = await load(servers[kind], workload.request, SECONDS)
+        const after = await cpu(servers[kind])
+        const done = result.requests.total
+        if (result.non2xx > 0) samples[kind].non2xx = (samples[kind].non2xx ?? 0) + result.non2xx
+        if (result.errors > 0) throw new Error(`${kind}: ${result.errors} errors`)
+        samples[kind].us.push((after - before) / done)
+        samples[kind].rps.push(done / SECONDS)
+      }
+    }
+  } finally {
+    for (const kind of KINDS) servers[kind].child.send('exit')
+  }
+  return Object.fromEntries(KINDS.map((k) => [k, { us: median(samples[k].us), rps: median(samples[k].rps), non2xx: samples[k].non2xx ?? 0 }]))
+}
+
+function scale (kind, n) {
+  const runs = []
+  for (let i = 0; i < 3; i++) {
+    const out = spawnSync(process.execPath, ['--expose-gc', here('./scale.mjs'), kind, String(n)], { encoding: 'utf8' })
+    if (out.status !== 0) throw new Error(out.stderr)
+    runs.push(JSON.parse(out.stdout))
+  }
+  return { ms: median(runs.map((r) => r.ms)), rss: median(runs.map((r) => r.rss)) }
+}
+
+async function main () {
+  const started = Date.now()
+  const f = (x, d = 2) => x.toFixed(d)
+  console.log(`node ${process.version}, ${os.cpus()[0].model}, ${os.cpus().length} cores; ` +
+    `${pinned ? 'servers on core 0, load on core 1 (taskset)' : 'NOT pinned (taskset missing)'}; ` +
+    `${ROUNDS} interleaved rounds of ${SECONDS}s, ${CONNECTIONS} connections; medians\n`)
+  console.log('Server CPU µs per request (ratio to bare Fastify); overhead over bare as a ratio of the floor server\'s overhead')
+  console.log('| workload | bare | floor | @fastify/cors | fastify-cors-policy | policy overhead ÷ floor overhead | policy overhead ÷ @fastify/cors overhead |')
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |')
+  const rpsRows = []
+  for (const workload of WORKLOADS) {
+    const r = await measure(workload)
+    const b = r.bare.us
+    const cell = (k) => `${f(r[k].us)} (${f(r[k].us / b)}x)`
+    const over = (k) => r[k].us - b
+    const ratio = (x, y) => (y <= 0.05 ? 'n/a' : f(x / y))
+    console.log(`| ${workload.name} | ${f(b)} | ${cell('floor')} | ${cell('fastify-cors')} | ${cell('policy')} | ${ratio(over('policy'), over('floor'))} | ${ratio(over('policy'), over('fastify-cors'))} |`)
+    rpsRows.push(`| ${workload.name} | ${KINDS.map((k) => `${Math.round(r[k].rps)} (${f(r[k].rps / r.bare.rps)}x)`).join(' | ')} |`)
+    const non2xx = KINDS.filter((k) => r[k].non2xx > 0).map((k) => `${k}: ${r[k].non2xx} non-2xx`)
+    if (non2xx.length > 0) rpsRows.push(`|   (${non2xx.join(', ')}) | | | | |`)
+  }
+  console.log('\nRequests per second (ratio to bare Fastify)')
+  console.log('| workload | bare | floor | @fastify/cors | fastify-cors-policy |')
+  console.log('| --- | ---: | ---: | ---: | ---: |')
+  for (const row of rpsRows) console.log(row)
+
+  console.log('\nStartup (build + ready) and memory, routes with a policy each (GET+PUT per path); median of 3 processes')
+  console.log('| paths | bare ms | policy ms | ratio | bare RSS MB | policy RSS MB | extra bytes per route |')
+  console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: |')
+  for (const n of [10, 1000, 10000]) {
+    const bare = scale('bare', n)
+    const pol = scale('policy', n)
+    console.log(`| ${n} | ${f(bare.ms, 1)} | ${f(pol.ms, 1)} | ${f(pol.ms / bare.ms)} | ${f(bare.rss / 2 ** 20, 1)} | ${f(pol.rss / 2 ** 20, 1)} | ${Math.round((pol.rss - bare.rss) / (2 * n))} |`)
+  }
+  console.log(`\n(total ${Math.round((Date.now() - started) / 1000)}s)`)
+}
+
+if (pinned && process.env.BENCH_PINNED !== '1') {
+  const child = spawn('taskset', ['-c', '1', process.execPath, ...process.execArgv, here('./run.mjs')],
+    { stdio: 'inherit', env: { ...process.env, BENCH_PINNED: '1' } })
+  child.on('exit', (code) => process.exit(code ?? 1))
+} else {
+  await main()
+}
