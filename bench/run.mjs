@@ -15,16 +15,16 @@ const pinned = spawnSync('taskset', ['-V']).status === 0 && os.cpus().length >= 
 
 
 const KINDS = ['bare', 'floor', 'fastify-cors', 'policy']
-const preflight = (url) => ({ method: 'OPTIONS', url, headers: { origin: ALLOWED, 'access-control-request-method': 'PUT', 'access-control-request-headers': 'content-type, x-token' } })
+const preflight = (url) => ({ method: 'OPTIONS', path: url, headers: { origin: ALLOWED, 'access-control-request-method': 'PUT', 'access-control-request-headers': 'content-type, x-token' } })
 const WORKLOADS = [
-  { name: 'GET, allowed origin', scenario: 'basic', request: { method: 'GET', url: '/items', headers: { origin: ALLOWED } } },
-  { name: 'GET, no Origin', scenario: 'basic', request: { method: 'GET', url: '/items', headers: {} } },
-  { name: 'GET, denied origin', scenario: 'basic', request: { method: 'GET', url: '/items', headers: { origin: 'https://evil.example.net' } } },
+  { name: 'GET, allowed origin', scenario: 'basic', request: { method: 'GET', path: '/items', headers: { origin: ALLOWED } } },
+  { name: 'GET, no Origin', scenario: 'basic', request: { method: 'GET', path: '/items', headers: {} } },
+  { name: 'GET, denied origin', scenario: 'basic', request: { method: 'GET', path: '/items', headers: { origin: 'https://evil.example.net' } } },
   { name: 'preflight PUT, 2 headers', scenario: 'basic', request: preflight('/items') },
-  { name: 'GET, 1 of 200 route policies', scenario: 'many', request: { method: 'GET', url: '/r150', headers: { origin: 'https://o150.example.com' } } },
+  { name: 'GET, 1 of 200 route policies', scenario: 'many', request: { method: 'GET', path: '/r150', headers: { origin: 'https://o150.example.com' } } },
   { name: 'preflight, 1 of 200 route policies', scenario: 'many', request: { ...preflight('/r150'), headers: { ...preflight('/r150').headers, origin: 'https://o150.example.com' } } },
-  { name: 'GET, 1,000-entry allow-list', scenario: 'list', request: { method: 'GET', url: '/items', headers: { origin: LIST[999] } } },
-  { name: 'GET, RegExp origin', scenario: 'regex', request: { method: 'GET', url: '/items', headers: { origin: 'https://shop.example.com' } } },
+  { name: 'GET, 1,000-entry allow-list', scenario: 'list', request: { method: 'GET', path: '/items', headers: { origin: LIST[999] } } },
+  { name: 'GET, RegExp origin', scenario: 'regex', request: { method: 'GET', path: '/items', headers: { origin: 'https://shop.example.com' } } },
   { name: 'preflight, 10 routes', scenario: 'scale:10', request: preflight('/r5') },
   { name: 'preflight, 10,000 routes', scenario: 'scale:10000', request: preflight('/r5000') }
 ]

@@ -54,9 +54,13 @@ interface ScopeState {
   readonly globalPolicy: CorsPolicy
   readonly matchers: Map<OriginOption, OriginMatcher>
   readonly table: PathTable
-  /** "METHOD url" of every route this registration saw, for the startup check. */
-  readonly seen: Set<string>
+  /** "METHOD path" of every route this registration saw, for the startup check; then freed. */
+  seen: Set<string> | null
   readonly prefix: string
+  /** One pair of hooks per compiled policy, shared by the routes that use it. */
+  readonly hooks: Map<CompiledPolicy, ReturnType<typeof routeHooks>>
+  /** The last route policy compiled, for the HEAD route that follows its GET route. */
+  last: { declared: CorsPolicy, url: string, policy: CompiledPolicy } | null
 }
 
 type ScopedInstance = FastifyInstance & { [kScope]?: ScopeState }
@@ -79,10 +83,12 @@ function declaredPolicy (route: SeenRoute, label: string): RouteCors | undefined
 function onRoute (this: ScopedInstance, state: ScopeState, route: SeenRoute): void {
   if (route[kOwnRoute] === true) return
   const methods = Array.isArray(route.method) ? route.method : [route.method]
-  const key = pathKey(route.url)
-  for (const method of methods) state.seen.add(`${method} ${key}`)
-  // Fastify also registers `prefix + '/'` for a '' route path, without calling onRoute for it.
-  if (route.routePath === '' && route.prefix !== '') for (const method of methods) state.seen.add(`${method} ${key}/`)
+  if (state.seen !== null) {
+    const key = pathKey(route.url)
+    for (const method of methods) state.seen.add(`${method} ${key}`)
+    // Fastify also registers `prefix + '/'` for a '' route path, without calling onRoute for it.
+    if (route.routePath === '' && route.prefix !== '') for (const method of methods) state.seen.add(`${method} ${key}/`)
+  }
   // Seen, but governed by a registration in a nearer scope.
   if (this[kScope] !== state) return
   const label = routeLabel(route.method, route.url)
@@ -90,10 +96,11 @@ function onRoute (this: ScopedInstance, state: ScopeState, route: SeenRoute): vo
 
   const policy = declared === false
     ? false
-    : declared === undefined ? state.global : compilePolicy(mergePolicy(state.globalPolicy, declared), label, state.matchers)
+    : declared === undefined ? state.global : routePolicy(state, declared, route.url, label)
   if (policy !== false) {
     // New arrays: the route's own may be shared with other routes.
-    const hooks = routeHooks(policy)
+    const hooks = state.hooks.get(policy) ?? routeHooks(policy)
+    state.hooks.set(policy, hooks)
     if (hooks.onRequest !== null) route.onRequest = [...toList(route.onRequest), hooks.onRequest] as RouteOptions['onRequest']
     route.onSend = [...toList(route.onSend), hooks.onSend] as RouteOptions['onSend']
   }
@@ -116,6 +123,18 @@ function unreachable (this: FastifyInstance, request: FastifyRequest, reply: Fas
   reply.callNotFound()
 }
 
+/**
+ * Compiles a route's policy. Fastify's automatic HEAD route carries its GET route's `cors`
+ * object: it reuses that compiled policy (and its label) instead of compiling it again.
+ */
+function routePolicy (state: ScopeState, declared: CorsPolicy, url: string, label: string): CompiledPolicy {
+  const last = state.last
+  if (last !== null && last.declared === declared && last.url === url) return last.policy
+  const policy = compilePolicy(mergePolicy(state.globalPolicy, declared), label, state.matchers)
+  state.last = { declared, url, policy }
+  return policy
+}
+
 function toList<T> (hooks: T | T[] | undefined): T[] {
   return hooks === undefined ? [] : Array.isArray(hooks) ? hooks : [hooks]
 }
@@ -131,7 +150,9 @@ const corsPolicy: FastifyPluginAsync<CorsOptions> = async function corsPolicy (f
     matchers,
     table: pathTable(fastify),
     seen: new Set(),
-    prefix: fastify.prefix
+    prefix: fastify.prefix,
+    hooks: new Map(),
+    last: null
   }
   instance[kScope] = state
 
@@ -179,9 +200,13 @@ const corsPolicy: FastifyPluginAsync<CorsOptions> = async function corsPolicy (f
   const isRoot = Object.getPrototypeOf(fastify) === Object.prototype
   if (isRoot || state.prefix !== '') {
     fastify.addHook('onReady', function (this: FastifyInstance, done) {
-      findUncovered(this, state.prefix, state.seen, STRATEGY)
+      const seen = state.seen as Set<string>
+      state.seen = null
+      findUncovered(this, state.prefix, seen, STRATEGY)
       done()
     })
+  } else {
+    state.seen = null
   }
 }
 

@@ -46,8 +46,8 @@ export function compilePolicy (policy: CorsPolicy, label: string, matchers: Map<
     matchers.set(origin, matcher)
   }
   const credentials = policy.credentials === true
-  const methods = Array.isArray(policy.methods) ? policy.methods.map((m) => m.toUpperCase()) : null
-  const allowed = Array.isArray(policy.allowedHeaders) ? policy.allowedHeaders : null
+  const methods = Array.isArray(policy.methods) ? lists(policy.methods, true) : null
+  const allowed = Array.isArray(policy.allowedHeaders) ? lists(policy.allowedHeaders, false) : null
   const exposed = policy.exposedHeaders
   return {
     label,
@@ -55,11 +55,25 @@ export function compilePolicy (policy: CorsPolicy, label: string, matchers: Map<
     credentials,
     public: matcher.any && !credentials,
     exposeHeaders: exposed === undefined || exposed.length === 0 ? null : exposed === '*' ? '*' : exposed.join(', '),
-    methods: methods === null ? null : methods.join(', '),
-    methodSet: methods === null ? null : new Set(methods),
-    allowHeaders: allowed === null ? null : allowed.join(', '),
-    allowHeaderSet: allowed === null ? null : new Set(allowed.map((h) => h.toLowerCase())),
+    methods: methods === null ? null : methods.text,
+    methodSet: methods === null ? null : methods.set,
+    allowHeaders: allowed === null ? null : allowed.text,
+    allowHeaderSet: allowed === null ? null : allowed.set,
     maxAge: policy.maxAge === undefined ? null : String(policy.maxAge),
     privateNetwork: policy.privateNetwork === true
   }
+}
+
+// Routes that inherit a list share one compiled form of it (memory with thousands of routes).
+const compiledLists = new WeakMap<string[], { text: string, set: ReadonlySet<string> }>()
+
+/** A method list (uppercased) or header list (matched lowercased) as header text and a Set. */
+function lists (list: string[], methods: boolean): { text: string, set: ReadonlySet<string> } {
+  let compiled = compiledLists.get(list)
+  if (compiled === undefined) {
+    const names = methods ? list.map((m) => m.toUpperCase()) : list
+    compiled = { text: names.join(', '), set: new Set(methods ? names : list.map((h) => h.toLowerCase())) }
+    compiledLists.set(list, compiled)
+  }
+  return compiled
 }

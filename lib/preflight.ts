@@ -79,9 +79,12 @@ export function addMethod (entry: PathEntry, method: string, policy: CompiledPol
     else group.methods.push(m)
   }
   entry.groups = [...groups.values()].map((g) => ({ policy: g.policy, methods: g.methods.join(', ') }))
-  entry.vary = (allPublic ? '' : 'Origin, ') +
-    'Access-Control-Request-Method, Access-Control-Request-Headers, Access-Control-Request-Private-Network'
+  entry.vary = allPublic ? VARY_PUBLIC : VARY
 }
+
+// The two preflight Vary values, shared by every path.
+const VARY_PUBLIC = 'Access-Control-Request-Method, Access-Control-Request-Headers, Access-Control-Request-Private-Network'
+const VARY = 'Origin, ' + VARY_PUBLIC
 
 type Strategy = Parameters<FastifyInstance['addConstraintStrategy']>[0]
 type Stored = NonNullable<ReturnType<ReturnType<Strategy['storage']>['get']>>
