@@ -135,15 +135,23 @@ function deny (request: FastifyRequest, reply: FastifyReply, reason: string): Fa
   return reply.code(204).send()
 }
 
-/** Parses Access-Control-Request-Headers: lowercased names, no empty items, no duplicates. */
-function requestedHeaders (raw: string | string[] | undefined): string[] {
-  if (raw === undefined) return []
+/** Access-Control-Request-Headers as a list: lowercased, trimmed, no empty items, no duplicates. */
+function echoHeaders (raw: string): string {
   const names = new Set<string>()
-  for (const item of String(raw).split(',')) {
+  for (const item of raw.split(',')) {
     const name = item.trim().toLowerCase()
     if (name !== '') names.add(name)
   }
-  return [...names]
+  return [...names].join(', ')
+}
+
+/** The first requested header not in `allowed`, or null when all are. */
+function refusedHeader (raw: string, allowed: ReadonlySet<string>): string | null {
+  for (const item of raw.split(',')) {
+    const name = item.trim().toLowerCase()
+    if (name !== '' && !allowed.has(name)) return name
+  }
+  return null
 }
 
 /** `'auto'` methods: those on the path whose policy admits this origin. */
@@ -175,13 +183,10 @@ function approve (entry: PathEntry, policy: CompiledPolicy, request: FastifyRequ
   if (policy.methodSet !== null && !policy.methodSet.has(method) && !SAFELISTED_METHODS.has(method)) {
     return deny(request, reply, `method ${method} is not in methods of ${policy.label}`)
   }
-  const headers = requestedHeaders(request.headers['access-control-request-headers'])
-  if (policy.allowHeaderSet !== null) {
-    for (const name of headers) {
-      if (!policy.allowHeaderSet.has(name)) {
-        return deny(request, reply, `header '${name}' is not in allowedHeaders of ${policy.label}`)
-      }
-    }
+  const raw = request.headers['access-control-request-headers']
+  if (raw !== undefined && policy.allowHeaderSet !== null) {
+    const refused = refusedHeader(raw, policy.allowHeaderSet)
+    if (refused !== null) return deny(request, reply, `header '${refused}' is not in allowedHeaders of ${policy.label}`)
   }
   const privateNetwork = request.headers['access-control-request-private-network'] === 'true'
   if (privateNetwork && !policy.privateNetwork) {
@@ -192,7 +197,7 @@ function approve (entry: PathEntry, policy: CompiledPolicy, request: FastifyRequ
     reply.header('access-control-allow-origin', policy.public ? '*' : origin)
     if (policy.credentials) reply.header('access-control-allow-credentials', 'true')
     reply.header('access-control-allow-methods', allowMethods)
-    const allowHeaders = policy.allowHeaders ?? headers.join(', ')
+    const allowHeaders = policy.allowHeaders ?? (raw === undefined ? '' : echoHeaders(raw))
     if (allowHeaders !== '') reply.header('access-control-allow-headers', allowHeaders)
     if (policy.maxAge !== null) reply.header('access-control-max-age', policy.maxAge)
     if (privateNetwork) reply.header('access-control-allow-private-network', 'true')
