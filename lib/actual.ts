@@ -18,7 +18,10 @@ export function logOriginError (request: FastifyRequest, policy: CompiledPolicy,
   request.log.error({ err, policy: policy.label }, 'fastify-cors-policy: origin function failed; CORS denied')
 }
 
-/** Runs a function origin, folding throws and rejections into `false`. */
+/**
+ * Runs a function origin. Only `true` allows; throws, rejections and answers slower than
+ * `originTimeout` deny, logged once at error level. Never rejects.
+ */
 export function runOriginFunction (policy: CompiledPolicy, origin: string, request: FastifyRequest): boolean | Promise<boolean> {
   let result: boolean | Promise<boolean>
   try {
@@ -28,9 +31,20 @@ export function runOriginFunction (policy: CompiledPolicy, origin: string, reque
     return false
   }
   if (typeof result !== 'object' || result === null || typeof result.then !== 'function') return result === true
-  return Promise.resolve(result).then((ok) => ok === true, (err: unknown) => {
-    logOriginError(request, policy, err)
-    return false
+  const pending = result
+  return new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => {
+      logOriginError(request, policy, new Error(`origin function did not settle within ${policy.originTimeout} ms (originTimeout)`))
+      resolve(false)
+    }, policy.originTimeout)
+    Promise.resolve(pending).then((ok) => {
+      clearTimeout(timer)
+      resolve(ok === true)
+    }, (err: unknown) => {
+      clearTimeout(timer)
+      logOriginError(request, policy, err)
+      resolve(false)
+    })
   })
 }
 

@@ -9,8 +9,9 @@ import { FST_CORS_ALREADY_REGISTERED, FST_CORS_DUPLICATE_POLICY } from './errors
 import type { OriginMatcher } from './origin.js'
 import { compilePolicy, mergePolicy, type CompiledPolicy } from './policy.js'
 import { addMethod, answerPreflight, pathEntry, pathTable, preflightStrategy, STRATEGY, type PathTable } from './preflight.js'
+import { explain, policies, printPolicies, type ExplainInput, type Explanation, type PolicyRow } from './explain.js'
 import { findUncovered, pathKey } from './uncovered.js'
-import { checkPolicy } from './validate.js'
+import { checkPolicy, insecureOrigins } from './validate.js'
 import type { CorsOptions, CorsPolicy, OriginOption, RouteCors } from './schema.js'
 
 export {
@@ -18,6 +19,8 @@ export {
   type CorsOptions, type CorsPolicy, type OriginFunction, type OriginOption, type RouteCors
 } from './schema.js'
 export * as errors from './errors.js'
+export type { ExplainInput, Explanation, PolicyRow } from './explain.js'
+export * as fetchModel from './fetch-model.js'
 
 declare module 'fastify' {
   // Same type parameters as Fastify's own declaration, so the two merge.
@@ -36,10 +39,24 @@ declare module 'fastify' {
     /** This route's CORS policy, merged field by field over the plugin's options; `false` turns CORS off. */
     cors?: RouteCors
   }
+  interface FastifyInstance {
+    /** fastify-cors-policy's tools: `explain()`, `policies()`, `printPolicies()`. */
+    cors: CorsTools
+  }
   interface FastifyContextConfig {
     /** The `@fastify/cors` form of the route option `cors`. Prefer `cors` on the route: typos there fail to compile. */
     cors?: RouteCors
   }
+}
+
+/** `fastify.cors`: answers "why was this blocked?" and lists the effective policies. */
+export interface CorsTools {
+  /** The policy, the preflight and the answers for a request a page would make, with the verdict. */
+  explain (input: ExplainInput): Promise<Explanation>
+  /** Every method of every path with a policy, and the policy that governs it. */
+  policies (): PolicyRow[]
+  /** policies() as a printable table. */
+  printPolicies (): string
 }
 
 /** Marks the OPTIONS routes the plugin adds, so its own onRoute hook skips them. */
@@ -96,7 +113,7 @@ function onRoute (this: ScopedInstance, state: ScopeState, route: SeenRoute): vo
 
   const policy = declared === false
     ? false
-    : declared === undefined ? state.global : routePolicy(state, declared, route.url, label)
+    : declared === undefined ? state.global : routePolicy.call(this, state, declared, route.url, label)
   if (policy !== false) {
     // New arrays: the route's own may be shared with other routes.
     const hooks = state.hooks.get(policy) ?? routeHooks(policy)
@@ -127,11 +144,22 @@ function unreachable (this: FastifyInstance, request: FastifyRequest, reply: Fas
  * Compiles a route's policy. Fastify's automatic HEAD route carries its GET route's `cors`
  * object: it reuses that compiled policy (and its label) instead of compiling it again.
  */
-function routePolicy (state: ScopeState, declared: CorsPolicy, url: string, label: string): CompiledPolicy {
+function routePolicy (this: FastifyInstance, state: ScopeState, declared: CorsPolicy, url: string, label: string): CompiledPolicy {
   const last = state.last
   if (last !== null && last.declared === declared && last.url === url) return last.policy
-  const policy = compilePolicy(mergePolicy(state.globalPolicy, declared), label, state.matchers)
+  const policy = compile(this, mergePolicy(state.globalPolicy, declared), label, state.matchers)
   state.last = { declared, url, policy }
+  return policy
+}
+
+/** Compiles a merged policy, warning once about plain-http origins trusted with credentials. */
+function compile (fastify: FastifyInstance, merged: CorsPolicy, label: string, matchers: Map<OriginOption, OriginMatcher>): CompiledPolicy {
+  const policy = compilePolicy(merged, label, matchers)
+  const insecure = insecureOrigins(merged)
+  if (insecure.length > 0) {
+    fastify.log.warn(`fastify-cors-policy: ${label}: credentials are allowed for plain-http origins (${insecure.join(', ')}); ` +
+      'anyone on the network path can impersonate them: use https')
+  }
   return policy
 }
 
@@ -145,7 +173,7 @@ const corsPolicy: FastifyPluginAsync<CorsOptions> = async function corsPolicy (f
   checkPolicy(options, 'global options')
   const matchers = new Map<OriginOption, OriginMatcher>()
   const state: ScopeState = {
-    global: compilePolicy(options, 'global options', matchers),
+    global: compile(fastify, options, 'global options', matchers),
     globalPolicy: options,
     matchers,
     table: pathTable(fastify),
@@ -160,6 +188,15 @@ const corsPolicy: FastifyPluginAsync<CorsOptions> = async function corsPolicy (f
   if (!fastify.hasRequestDecorator(kPolicy)) {
     fastify.decorateRequest(kPolicy, null)
     fastify.decorateRequest(kAllowed, false)
+  }
+
+  if (!fastify.hasDecorator('cors')) {
+    const tools: CorsTools = {
+      explain: (input) => explain(fastify, state.table, state.global, input),
+      policies: () => policies(state.table),
+      printPolicies: () => printPolicies(state.table)
+    }
+    fastify.decorate('cors', tools)
   }
 
   fastify.addHook('onRoute', function (this: ScopedInstance, route) {

@@ -1,4 +1,4 @@
-import { FST_CORS_INVALID_ORIGIN } from './errors.js'
+import { FST_CORS_INVALID_ORIGIN, FST_CORS_UNSAFE_POLICY } from './errors.js'
 import type { OriginFunction, OriginOption } from './schema.js'
 
 /**
@@ -55,10 +55,47 @@ export function checkOriginEntry (entry: string, where: string): void {
     `(scheme://host[:port], no path, no trailing slash, lowercase, no default port); use '${expected}'`)
 }
 
-/** Refuses RegExps whose `g`/`y` flags make `test()` stateful: every other request would fail. */
+/**
+ * Walks a RegExp source outside escapes and character classes: reports a top-level `|` (which
+ * unanchors the branches) and a `.` that is a literal separator (not followed by a quantifier).
+ */
+function scanSource (source: string): { topLevelBar: boolean, looseDot: boolean } {
+  let depth = 0
+  let inClass = false
+  let topLevelBar = false
+  let looseDot = false
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i]
+    if (c === '\\') { i++; continue }
+    if (inClass) { if (c === ']') inClass = false; continue }
+    if (c === '[') inClass = true
+    else if (c === '(') depth++
+    else if (c === ')') depth--
+    else if (c === '|' && depth === 0) topLevelBar = true
+    else if (c === '.' && !'*+?{'.includes(source[i + 1] ?? '')) looseDot = true
+  }
+  return { topLevelBar, looseDot }
+}
+
+/**
+ * Refuses RegExps that match more than their author meant: not anchored at both ends
+ * (/example\.com/ also matches https://example.com.evil.net), a bare `.` between host labels
+ * (/^https:\/\/app.example\.com$/ matches https://appXexample.com), and the g/y flags (a
+ * stateful test() fails every other request).
+ */
 export function checkOriginRegExp (re: RegExp, where: string): void {
+  const name = `origin ${String(re)}`
   if (re.global || re.sticky) {
-    throw new FST_CORS_INVALID_ORIGIN(where, `origin ${String(re)}: the g and y flags make RegExp#test stateful; remove them`)
+    throw new FST_CORS_INVALID_ORIGIN(where, `${name}: the g and y flags make RegExp#test stateful; remove them`)
+  }
+  const { topLevelBar, looseDot } = scanSource(re.source)
+  if (!re.source.startsWith('^') || !re.source.endsWith('$') || re.source.endsWith('\\$') || topLevelBar) {
+    throw new FST_CORS_UNSAFE_POLICY(where, `${name} is not anchored at both ends, so it also matches origins such as ` +
+      "'https://example.com.evil.net'; write it as /^https:\\/\\/(app|admin)\\.example\\.com$/ (^ first, $ last, alternatives in a group)")
+  }
+  if (looseDot) {
+    throw new FST_CORS_UNSAFE_POLICY(where, `${name} has an unescaped '.', which matches any character ` +
+      "(a host 'appXexample.com' would pass); write \\. for a literal dot")
   }
 }
 

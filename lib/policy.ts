@@ -21,7 +21,14 @@ export interface CompiledPolicy {
   readonly allowHeaderSet: ReadonlySet<string> | null
   readonly maxAge: string | null
   readonly privateNetwork: boolean
+  /** Milliseconds an async origin function may take. */
+  readonly originTimeout: number
+  /** The merged policy this was compiled from (for explain() and policies()). */
+  readonly source: CorsPolicy
 }
+
+/** Default for `originTimeout`. */
+export const ORIGIN_TIMEOUT = 5000
 
 /** Field by field: what the route names replaces the global value; the rest is inherited. */
 export function mergePolicy (global: CorsPolicy, route: CorsPolicy): CorsPolicy {
@@ -60,7 +67,9 @@ export function compilePolicy (policy: CorsPolicy, label: string, matchers: Map<
     allowHeaders: allowed === null ? null : allowed.text,
     allowHeaderSet: allowed === null ? null : allowed.set,
     maxAge: policy.maxAge === undefined ? null : String(policy.maxAge),
-    privateNetwork: policy.privateNetwork === true
+    privateNetwork: policy.privateNetwork === true,
+    originTimeout: policy.originTimeout ?? ORIGIN_TIMEOUT,
+    source: policy
   }
 }
 

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { IncomingMessage } from 'node:http'
 import FindMyWay from 'find-my-way'
 import { runOriginFunction } from './actual.js'
+import { EXPLAIN_HEADER, EXPLAIN_SECRET, REASON_HEADER } from './explain.js'
 import type { CompiledPolicy } from './policy.js'
 import { addVary } from './vary.js'
 
@@ -26,6 +27,8 @@ export interface PathEntry {
 /** The paths of every registration on one server, looked up by the preflight routes. */
 export interface PathTable {
   readonly router: FindMyWay.Instance<FindMyWay.HTTPVersion.V1>
+  /** Every entry, in the order paths were first seen (for policies()). */
+  readonly entries: PathEntry[]
 }
 
 const tables = new WeakMap<object, PathTable>()
@@ -45,7 +48,7 @@ export function pathTable (fastify: FastifyInstance): PathTable {
       useSemicolonDelimiter: c.useSemicolonDelimiter,
       allowUnsafeRegex: c.allowUnsafeRegex
     }
-    table = { router: FindMyWay(config) }
+    table = { router: FindMyWay(config), entries: [] }
     tables.set(fastify.server, table)
   }
   return table
@@ -57,6 +60,7 @@ export function pathEntry (table: PathTable, url: string): PathEntry {
   if (found !== null) return found.store as PathEntry
   const entry: PathEntry = { url, byMethod: new Map(), groups: [], vary: '' }
   table.router.on('OPTIONS', url, noop, entry)
+  table.entries.push(entry)
   return entry
 }
 
@@ -130,6 +134,7 @@ export function preflightStrategy (table: PathTable): Strategy {
 
 function deny (request: FastifyRequest, reply: FastifyReply, reason: string): FastifyReply {
   request.log.debug({ origin: request.headers.origin, reason }, `fastify-cors-policy: preflight denied: ${reason}`)
+  if (request.headers[EXPLAIN_HEADER] === EXPLAIN_SECRET) reply.header(REASON_HEADER, reason)
   // 204 without CORS headers: the browser then reports the real cause (no Allow-Origin)
   // instead of a misleading "preflight did not have HTTP ok status".
   return reply.code(204).send()
@@ -179,18 +184,23 @@ function autoMethods (entry: PathEntry, policy: CompiledPolicy, origin: string, 
 }
 
 function approve (entry: PathEntry, policy: CompiledPolicy, request: FastifyRequest, reply: FastifyReply,
-  origin: string, method: string): FastifyReply | Promise<FastifyReply> {
+  origin: string, method: string): void {
   if (policy.methodSet !== null && !policy.methodSet.has(method) && !SAFELISTED_METHODS.has(method)) {
-    return deny(request, reply, `method ${method} is not in methods of ${policy.label}`)
+    deny(request, reply, `method ${method} is not in methods of ${policy.label}`)
+    return
   }
   const raw = request.headers['access-control-request-headers']
   if (raw !== undefined && policy.allowHeaderSet !== null) {
     const refused = refusedHeader(raw, policy.allowHeaderSet)
-    if (refused !== null) return deny(request, reply, `header '${refused}' is not in allowedHeaders of ${policy.label}`)
+    if (refused !== null) {
+      deny(request, reply, `header '${refused}' is not in allowedHeaders of ${policy.label}`)
+      return
+    }
   }
   const privateNetwork = request.headers['access-control-request-private-network'] === 'true'
   if (privateNetwork && !policy.privateNetwork) {
-    return deny(request, reply, `private network access is not allowed by ${policy.label}`)
+    deny(request, reply, `private network access is not allowed by ${policy.label}`)
+    return
   }
   const methods = policy.methods ?? autoMethods(entry, policy, origin, request)
   const finish = (allowMethods: string): FastifyReply => {
@@ -203,32 +213,35 @@ function approve (entry: PathEntry, policy: CompiledPolicy, request: FastifyRequ
     if (privateNetwork) reply.header('access-control-allow-private-network', 'true')
     return reply.code(204).send()
   }
-  return typeof methods === 'string' ? finish(methods) : methods.then(finish)
+  if (typeof methods === 'string') finish(methods)
+  else methods.then(finish)
 }
 
 /**
  * Answers a preflight, as the first onRequest hook of the preflight routes' scope. The constraint
  * only routes preflights there, for paths in the table, and leaves the path's entry on the raw
- * request. Returning the reply (after send) ends the request's hook chain.
+ * request. It always replies, so it never calls `done`: no later hook runs.
  */
-export async function answerPreflight (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+export function answerPreflight (request: FastifyRequest, reply: FastifyReply, _done: () => void): void {
   const entry = (request.raw as PreflightRequest)[kEntry] as PathEntry
   const origin = request.headers.origin as string
   const method = request.headers['access-control-request-method'] as string
   addVary(reply, entry.vary)
   const policy = entry.byMethod.get(method)
   if (policy === undefined) {
-    return deny(request, reply, `no route ${method} ${entry.url} (methods on this path: ${[...entry.byMethod.keys()].join(', ')})`)
+    deny(request, reply, `no route ${method} ${entry.url} (methods on this path: ${[...entry.byMethod.keys()].join(', ')})`)
+  } else if (policy === false) {
+    deny(request, reply, `CORS is off for route ${method} ${entry.url}`)
+  } else if (policy.matcher.fn === null) {
+    if (policy.matcher.test(origin)) approve(entry, policy, request, reply, origin, method)
+    else deny(request, reply, `origin '${origin}' is not allowed by ${policy.label}`)
+  } else {
+    const next = (ok: boolean): void => {
+      if (ok) approve(entry, policy, request, reply, origin, method)
+      else deny(request, reply, `origin '${origin}' is not allowed by ${policy.label}`)
+    }
+    const result = runOriginFunction(policy, origin, request)
+    if (typeof result === 'boolean') next(result)
+    else result.then(next)
   }
-  if (policy === false) return deny(request, reply, `CORS is off for route ${method} ${entry.url}`)
-  if (policy.matcher.fn === null) {
-    return policy.matcher.test(origin)
-      ? approve(entry, policy, request, reply, origin, method)
-      : deny(request, reply, `origin '${origin}' is not allowed by ${policy.label}`)
-  }
-  const result = runOriginFunction(policy, origin, request)
-  const next = (ok: boolean): FastifyReply | Promise<FastifyReply> => ok
-    ? approve(entry, policy, request, reply, origin, method)
-    : deny(request, reply, `origin '${origin}' is not allowed by ${policy.label}`)
-  return typeof result === 'boolean' ? next(result) : result.then(next)
 }

@@ -45,7 +45,11 @@ export const CorsPolicySchema = Type.Object({
   /** Seconds a browser may cache a preflight answer (`Access-Control-Max-Age`). Default: not sent. */
   maxAge: Type.Optional(Type.Integer({ minimum: 0 })),
   /** Answer `Access-Control-Request-Private-Network: true` preflights. Default `false`. */
-  privateNetwork: Type.Optional(Type.Boolean())
+  privateNetwork: Type.Optional(Type.Boolean()),
+  /** Allow the literal origin `'null'` in an allow-list (sandboxed iframes, `file:` pages: anyone can forge it). Default `false`. */
+  allowNullOrigin: Type.Optional(Type.Boolean()),
+  /** Milliseconds an async origin function may take before the request is denied CORS. Default 5000. */
+  originTimeout: Type.Optional(Type.Integer({ minimum: 1 }))
 }, { additionalProperties: false })
 
 /** The options given to `fastify.register()`: the global policy of the scope. */
@@ -70,5 +74,7 @@ export const FIELD_EXPECTS: Record<keyof CorsPolicy, string> = {
   allowedHeaders: "an array of header names or '*'",
   exposedHeaders: "an array of header names or '*'",
   maxAge: 'a whole number of seconds, 0 or more',
-  privateNetwork: 'a boolean'
+  privateNetwork: 'a boolean',
+  allowNullOrigin: 'a boolean',
+  originTimeout: 'a whole number of milliseconds, 1 or more'
 }

@@ -93,8 +93,16 @@ export function checkPolicy (value: unknown, where: string): asserts value is Co
   }
 }
 
+function originList (policy: CorsPolicy): unknown[] {
+  return Array.isArray(policy.origin) ? policy.origin : [policy.origin]
+}
+
 /** Checks a policy after merging: combinations that are unsafe or that no browser honours. */
 export function checkMerged (policy: CorsPolicy, where: string): void {
+  if (policy.allowNullOrigin !== true && originList(policy).includes('null')) {
+    throw new FST_CORS_UNSAFE_POLICY(where, "origin 'null' is refused: sandboxed iframes, file: pages and some redirects send " +
+      '`Origin: null`, and any site can create one; set allowNullOrigin: true if you really mean it')
+  }
   if (policy.credentials !== true) return
   if (policy.origin === undefined || policy.origin === '*') {
     throw new FST_CORS_UNSAFE_POLICY(where, "origin '*' with credentials: true is refused: browsers reject it, and echoing " +
@@ -105,4 +113,13 @@ export function checkMerged (policy: CorsPolicy, where: string): void {
     throw new FST_CORS_UNSAFE_POLICY(where, "exposedHeaders '*' with credentials: true is refused: with credentials the browser " +
       "reads '*' as a header literally named '*', exposing nothing; list the header names instead")
   }
+}
+
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]'])
+
+/** Plain-http origins allowed with credentials (loopback excepted): worth a startup warning. */
+export function insecureOrigins (policy: CorsPolicy): string[] {
+  if (policy.credentials !== true) return []
+  return originList(policy).filter((o): o is string =>
+    typeof o === 'string' && o.startsWith('http://') && !LOOPBACK.has(new URL(o).hostname))
 }

@@ -1,0 +1,91 @@
+import { test } from 'tap'
+import { connect } from 'node:net'
+import type { AddressInfo } from 'node:net'
+import { build, corsHeaders, ok, preflight } from './helpers.js'
+
+const A = 'https://a.com'
+
+/** Sends raw bytes and returns the status line of the answer (or the error). */
+function raw (port: number, text: string): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1', () => socket.end(text))
+    let data = ''
+    socket.on('data', (chunk) => { data += chunk.toString('latin1') })
+    socket.on('close', () => resolve(data.split('\r\n')[0]))
+    socket.on('error', (err) => resolve(`error ${err.message}`))
+  })
+}
+
+test('no unhandled rejections while under attack', async (t) => {
+  const seen: unknown[] = []
+  const onRejection = (reason: unknown): void => { seen.push(reason) }
+  process.on('unhandledRejection', onRejection)
+  t.teardown(() => { process.off('unhandledRejection', onRejection) })
+
+  const policies = [
+    { origin: [A, /^https:\/\/[a-z]+\.b\.com$/] },
+    { origin: async (o: string | undefined) => { if (o === undefined || o.length > 100) throw new Error('odd'); return o === A } },
+    { origin: '*' as const, allowedHeaders: ['content-type'] }
+  ]
+  const origins = ['null', '', ' ', 'x'.repeat(8192), 'https://a.com ', ' https://a.com', 'https://a.com, https://evil.com',
+    'https://\u00e9v\u00efl.com', 'javascript:alert(1)', 'https://a.com/path', 'https://a.com:99999', 'http://[::1]:3000',
+    'https://a.com\t', 'file://', 'https://a.b.com.evil.net', 'HTTPS://A.COM']
+  for (const policy of policies) {
+    const app = await build(policy, (app) => {
+      app.get('/x', ok)
+      app.put('/x', ok)
+    })
+    for (const origin of origins) {
+      const res = await app.inject({ url: '/x', headers: { origin } })
+      t.equal(res.statusCode, 200, `GET origin ${JSON.stringify(origin.slice(0, 30))}`)
+      if (policy.origin !== '*') t.same(corsHeaders(res.headers), [], 'no CORS headers for a malformed origin')
+      const pre = await preflight(app, '/x', origin, 'PUT')
+      t.ok(pre.statusCode === 204 || pre.statusCode === 404, `preflight origin ${JSON.stringify(origin.slice(0, 30))}`)
+      if (policy.origin !== '*') t.same(corsHeaders(pre.headers), [])
+    }
+  }
+  t.same(seen, [])
+})
+
+test('huge and odd Access-Control-Request-Headers and -Method get a normal answer', async (t) => {
+  const app = await build({ allowedHeaders: ['content-type', 'x-a'] }, (app) => {
+    app.put('/x', ok)
+    app.get('/echo', { cors: { allowedHeaders: '*' } }, ok)
+  })
+  const many = Array.from({ length: 10000 }, (_, i) => `x-h${i}`).join(',')
+  const big = 'x-a,'.repeat(16384)
+  for (const value of [many, big, ',,,', ' X-A , CONTENT-TYPE ', 'x-a,,content-type', '\t', 'x a']) {
+    const started = Date.now()
+    const res = await preflight(app, '/x', A, 'PUT', { 'access-control-request-headers': value })
+    t.equal(res.statusCode, 204)
+    t.ok(Date.now() - started < 1000, 'bounded work')
+  }
+  t.equal((await preflight(app, '/x', A, 'PUT', { 'access-control-request-headers': ' X-A , CONTENT-TYPE ' })).headers['access-control-allow-origin'], '*')
+  const echo = await preflight(app, '/echo', A, 'GET', { 'access-control-request-headers': many })
+  t.equal(echo.statusCode, 204)
+  t.equal(String(echo.headers['access-control-allow-headers']).split(', ').length, 10000)
+  for (const method of ['put', 'FOO', 'CONNECT', 'TRACE', '', 'P UT', 'PUT\u00e9']) {
+    const res = await preflight(app, '/x', A, method)
+    t.equal(res.statusCode, 204, JSON.stringify(method))
+    t.same(corsHeaders(res.headers), [], JSON.stringify(method))
+  }
+})
+
+test('raw HTTP: duplicate Origin headers, oversized headers, OPTIONS without preflight headers', async (t) => {
+  const app = await build({ origin: A, credentials: true }, (app) => app.get('/x', ok))
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  t.teardown(() => app.close())
+  const port = (app.server.address() as AddressInfo).port
+  const dup = await raw(port, `GET /x HTTP/1.1\r\nHost: x\r\nOrigin: ${A}\r\nOrigin: https://evil.com\r\nConnection: close\r\n\r\n`)
+  t.equal(dup, 'HTTP/1.1 200 OK', 'two Origin headers: answered, and (being "a, b") never matched')
+  const dupPre = await raw(port, `OPTIONS /x HTTP/1.1\r\nHost: x\r\nOrigin: ${A}\r\nOrigin: ${A}\r\nAccess-Control-Request-Method: GET\r\nConnection: close\r\n\r\n`)
+  t.equal(dupPre, 'HTTP/1.1 204 No Content')
+  const huge = await raw(port, `OPTIONS /x HTTP/1.1\r\nHost: x\r\nOrigin: ${A}\r\nAccess-Control-Request-Method: GET\r\nAccess-Control-Request-Headers: ${'a,'.repeat(40000)}\r\nConnection: close\r\n\r\n`)
+  t.equal(huge, 'HTTP/1.1 431 Request Header Fields Too Large', "Node's own header limit answers first")
+  const noPreflight = await raw(port, 'OPTIONS /x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')
+  t.equal(noPreflight, 'HTTP/1.1 404 Not Found')
+  const garbage = await raw(port, 'GET /x HTTP/1.1\r\nHost: x\r\nOrigin: https://a.com\u0000\r\nConnection: close\r\n\r\n')
+  t.match(garbage, /^HTTP\/1\.1 400/, 'a NUL in a header is refused by the HTTP parser')
+  const res = await app.inject({ url: '/x', headers: { origin: A } })
+  t.equal(res.headers['access-control-allow-origin'], A, 'still serving')
+})

@@ -1,0 +1,83 @@
+import { test } from 'tap'
+import Fastify from 'fastify'
+import cors from '../lib/index.js'
+import { build, corsHeaders, logCapture, ok, preflight } from './helpers.js'
+
+async function refusal (options: unknown): Promise<Error & { code?: string }> {
+  const app = Fastify()
+  try {
+    await app.register(cors, options as never)
+    await app.ready()
+  } catch (err) {
+    return err as Error & { code?: string }
+  }
+  throw new Error('not refused')
+}
+
+test('RegExp origins must be anchored at both ends', async (t) => {
+  for (const origin of [/example\.com/, /^https:\/\/a\.com/, /^https:\/\/a./, /https:\/\/a\.com$/, /^https:\/\/a\.com$|^https:\/\/b\.com$/, /^https:\/\/a\.com\$/]) {
+    const err = await refusal({ origin })
+    t.equal(err.code, 'FST_CORS_UNSAFE_POLICY', String(origin))
+    t.match(err.message, /is not anchored at both ends, so it also matches origins such as 'https:\/\/example\.com\.evil\.net'/)
+  }
+})
+
+test('an unescaped dot between host labels is refused; quantified dots and classes are fine', async (t) => {
+  const err = await refusal({ origin: /^https:\/\/app.example\.com$/ })
+  t.equal(err.code, 'FST_CORS_UNSAFE_POLICY')
+  t.match(err.message, /has an unescaped '\.', which matches any character/)
+  const app = await build({ origin: [/^https:\/\/(app|admin)\.example\.com$/, /^https:\/\/[a-z0-9.-]+\.example\.org$/, /^https:\/\/.+\.example\.net$/] },
+    (app) => app.get('/', ok))
+  t.equal((await app.inject({ url: '/', headers: { origin: 'https://admin.example.com' } })).headers['access-control-allow-origin'], 'https://admin.example.com')
+  t.same(corsHeaders((await app.inject({ url: '/', headers: { origin: 'https://example.com.evil.net' } })).headers), [])
+})
+
+test("the literal origin 'null' needs allowNullOrigin: true", async (t) => {
+  const err = await refusal({ origin: ['https://a.com', 'null'] })
+  t.equal(err.code, 'FST_CORS_UNSAFE_POLICY')
+  t.match(err.message, /origin 'null' is refused: sandboxed iframes, file: pages .* set allowNullOrigin: true/)
+  const app = await build({ origin: ['null'], allowNullOrigin: true }, (app) => app.get('/', ok))
+  t.equal((await app.inject({ url: '/', headers: { origin: 'null' } })).headers['access-control-allow-origin'], 'null')
+  await t.rejects((async () => {
+    const strict = Fastify()
+    await strict.register(cors, { allowNullOrigin: true })
+    strict.get('/', { cors: { origin: 'null', allowNullOrigin: false } }, ok)
+    await strict.ready()
+  })(), { code: 'FST_CORS_UNSAFE_POLICY', message: /route GET \/: origin 'null'/ })
+  t.same(corsHeaders((await app.inject({ url: '/', headers: { origin: 'https://null' } })).headers), [])
+})
+
+test('plain-http origins trusted with credentials log a startup warning (loopback excepted)', async (t) => {
+  const log = logCapture()
+  await build({ origin: ['http://intranet.example.com', 'http://localhost:3000', 'https://a.com'], credentials: true }, (app) => {
+    app.get('/a', { cors: { origin: 'http://other.example.com' } }, ok)
+    app.get('/b', { cors: { origin: 'http://nocreds.example.com', credentials: false } }, ok)
+  }, { logger: { level: 'warn', stream: log.stream } })
+  const warnings = log.lines.filter((l) => l.level === 40).map((l) => l.msg)
+  t.same(warnings, [
+    'fastify-cors-policy: global options: credentials are allowed for plain-http origins (http://intranet.example.com); anyone on the network path can impersonate them: use https',
+    'fastify-cors-policy: route GET /a: credentials are allowed for plain-http origins (http://other.example.com); anyone on the network path can impersonate them: use https'
+  ])
+})
+
+test('an origin function that never settles is bounded by originTimeout', async (t) => {
+  const log = logCapture()
+  const app = await build({ origin: () => new Promise<boolean>(() => {}), originTimeout: 30 }, (app) => {
+    app.get('/', ok)
+    app.put('/', ok)
+  }, { logger: { level: 'error', stream: log.stream } })
+  const started = Date.now()
+  const res = await app.inject({ url: '/', headers: { origin: 'https://a.com' } })
+  t.equal(res.statusCode, 200)
+  t.same(corsHeaders(res.headers), [])
+  const pre = await preflight(app, '/', 'https://a.com', 'PUT')
+  t.equal(pre.statusCode, 204)
+  t.same(corsHeaders(pre.headers), [])
+  t.ok(Date.now() - started < 2000, 'bounded by the timeout, not hanging')
+  t.equal(log.lines.length, 2, 'one error line per request')
+  t.match(log.lines[0], { level: 50, err: { message: 'origin function did not settle within 30 ms (originTimeout)' } })
+})
+
+test('originTimeout must be a positive whole number', async (t) => {
+  t.match((await refusal({ originTimeout: 0 })).message, /field 'originTimeout' must be a whole number of milliseconds, 1 or more/)
+})
