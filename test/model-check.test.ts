@@ -1,0 +1,124 @@
+// Property-based check: random global and route policies, random page requests. The plugin's
+// real answers (app.inject) go through the Fetch-standard browser model; the browser must allow
+// exactly what the policy says, and a page the policy refuses must never get CORS headers.
+import { test } from 'tap'
+import fc from 'fast-check'
+import Fastify from 'fastify'
+import cors, { type CorsPolicy } from '../lib/index.js'
+import { corsCheck, isSafelistedMethod, needsPreflight, preflightCheck, preflightHeaders, unsafeHeaderNames, type PageRequest } from '../lib/fetch-model.js'
+
+const ORIGINS = ['https://a.com', 'https://b.com', 'http://c.test:8080']
+const METHODS = ['GET', 'PUT', 'DELETE', 'PATCH'] // routes on /r; POST has none
+const HEADER_NAMES = ['content-type', 'x-token', 'authorization', 'x-a']
+const REGEX = /^https:\/\/[ab]\.com$/
+
+const originArb = fc.oneof(
+  fc.constant<CorsPolicy['origin']>('*'),
+  fc.subarray(ORIGINS, { minLength: 1 }),
+  fc.constantFrom(...ORIGINS),
+  fc.constant(REGEX),
+  fc.constant((o: string | undefined) => o === 'https://b.com')
+)
+const fieldsArb = fc.record({
+  origin: originArb,
+  credentials: fc.boolean(),
+  methods: fc.oneof(fc.constant<'auto'>('auto'), fc.subarray(['GET', 'PUT', 'DELETE', 'PATCH', 'POST'], { minLength: 1 })),
+  allowedHeaders: fc.oneof(fc.constant<'*'>('*'), fc.subarray(HEADER_NAMES)),
+  exposedHeaders: fc.subarray(['x-total', 'x-id']),
+  maxAge: fc.nat(1000)
+}, { requiredKeys: [] })
+
+/** A policy that registration accepts: credentials never with a wildcard origin. */
+function valid (merged: CorsPolicy): boolean {
+  return !(merged.credentials === true && (merged.origin === undefined || merged.origin === '*'))
+}
+
+const scenarioArb = fc.record({
+  global: fieldsArb,
+  routeMethod: fc.constantFrom(...METHODS),
+  route: fc.oneof(fc.constant(undefined), fc.constant<false>(false), fieldsArb)
+}).filter(({ global, route }) => valid(global) && (route === undefined || route === false || valid({ ...global, ...route })))
+
+const requestArb = fc.record({
+  method: fc.constantFrom(...METHODS, 'POST'),
+  origin: fc.constantFrom(...ORIGINS),
+  credentials: fc.boolean(),
+  headers: fc.record({
+    'content-type': fc.constantFrom('application/json', 'text/plain'),
+    'x-token': fc.constant('t'),
+    authorization: fc.constant('Bearer x'),
+    'x-a': fc.constant('1'),
+    accept: fc.constant('application/json')
+  }, { requiredKeys: [] })
+})
+
+function originAllows (origin: CorsPolicy['origin'], value: string): boolean {
+  if (origin === undefined || origin === '*') return true
+  if (typeof origin === 'function') return origin(value, undefined as never) === true
+  const list = Array.isArray(origin) ? origin : [origin]
+  return list.some((o) => (typeof o === 'string' ? o === value : o.test(value)))
+}
+
+/** What the policy says, worked out from the policy alone (not from the plugin's code). */
+function policyAllows (scenario: { global: CorsPolicy, routeMethod: string, route: CorsPolicy | false | undefined }, page: PageRequest): boolean {
+  const hasRoute = METHODS.includes(page.method)
+  const own = hasRoute && page.method === scenario.routeMethod ? scenario.route : undefined
+  if (own === false) return false
+  const policy: CorsPolicy = own === undefined ? scenario.global : { ...scenario.global, ...own }
+  if (!originAllows(policy.origin, page.origin)) return false
+  if (page.credentials === true && policy.credentials !== true) return false
+  if (needsPreflight(page)) {
+    if (!hasRoute) return false // the preflight names a method with no route on the path
+    if (Array.isArray(policy.methods) && !policy.methods.includes(page.method) && !isSafelistedMethod(page.method)) return false
+    if (Array.isArray(policy.allowedHeaders)) {
+      const allowed = policy.allowedHeaders
+      if (!unsafeHeaderNames(page.headers).every((n) => allowed.includes(n))) return false
+    }
+  }
+  return true
+}
+
+test('the browser allows exactly what the policy allows (10,000 generated requests)', async (t) => {
+  let cases = 0
+  const counterexamples: string[] = []
+  await fc.assert(fc.asyncProperty(scenarioArb, fc.array(requestArb, { minLength: 20, maxLength: 20 }), async (scenario, requests) => {
+    const app = Fastify()
+    await app.register(cors, scenario.global)
+    for (const method of METHODS) {
+      const opts = method === scenario.routeMethod && scenario.route !== undefined ? { cors: scenario.route } : {}
+      app.route({ method, url: '/r', handler: async () => 'ok', ...opts })
+    }
+    await app.ready()
+    try {
+      for (const page of requests) {
+        cases++
+        let browser = true
+        if (needsPreflight(page)) {
+          const pre = await app.inject({ method: 'OPTIONS', url: '/r', headers: preflightHeaders(page) })
+          browser = preflightCheck(page, pre.statusCode, pre.headers).ok
+        }
+        let actualHeaders: Record<string, unknown> = {}
+        if (browser) {
+          const res = await app.inject({ method: page.method, url: '/r', headers: { origin: page.origin, ...page.headers } })
+          actualHeaders = res.headers
+          browser = corsCheck(page, res.headers).ok
+        }
+        const expected = policyAllows(scenario, page)
+        if (browser !== expected) {
+          counterexamples.push(JSON.stringify({ scenario, page, browser, expected }, (k, v) => (v instanceof RegExp || typeof v === 'function' ? String(v) : v)))
+          return false
+        }
+        // A page the policy refuses gets no Access-Control-Allow-Origin naming it.
+        if (!expected && actualHeaders['access-control-allow-origin'] === page.origin && !originAllows(scenario.global.origin, page.origin) &&
+          scenario.route === undefined) {
+          return false
+        }
+      }
+      return true
+    } finally {
+      await app.close()
+    }
+  }), { numRuns: 500, seed: Number(process.env.FC_SEED ?? Date.now() % 2 ** 31) })
+  t.equal(cases, 10000, 'ten thousand generated requests')
+  t.same(counterexamples, [])
+})
