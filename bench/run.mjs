@@ -13,7 +13,6 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 1.5)
 const CONNECTIONS = 10
 const pinned = spawnSync('taskset', ['-V']).status === 0 && os.cpus().length >= 2
 
-
 const KINDS = ['bare', 'floor', 'fastify-cors', 'policy']
 const preflight = (url) => ({ method: 'OPTIONS', path: url, headers: { origin: ALLOWED, 'access-control-request-method': 'PUT', 'access-control-request-headers': 'content-type, x-token' } })
 const WORKLOADS = [
@@ -103,7 +102,8 @@ async function main () {
   console.log('| workload | bare | floor | @fastify/cors | fastify-cors-policy | policy overhead ÷ floor overhead | policy overhead ÷ @fastify/cors overhead |')
   console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |')
   const rpsRows = []
-  for (const workload of WORKLOADS) {
+  const only = process.env.BENCH_ONLY === undefined ? null : new RegExp(process.env.BENCH_ONLY)
+  for (const workload of WORKLOADS.filter((w) => only === null || only.test(w.name))) {
     const r = await measure(workload)
     const b = r.bare.us
     const cell = (k) => `${f(r[k].us)} (${f(r[k].us / b)}x)`
@@ -122,7 +122,7 @@ async function main () {
   console.log('\nStartup (build + ready) and memory, routes with a policy each (GET+PUT per path); median of 3 processes')
   console.log('| paths | bare ms | policy ms | ratio | bare RSS MB | policy RSS MB | extra bytes per route |')
   console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: |')
-  for (const n of [10, 1000, 10000]) {
+  for (const n of process.env.BENCH_SCALE === '0' ? [] : [10, 1000, 10000]) {
     const bare = scale('bare', n)
     const pol = scale('policy', n)
     console.log(`| ${n} | ${f(bare.ms, 1)} | ${f(pol.ms, 1)} | ${f(pol.ms / bare.ms)} | ${f(bare.rss / 2 ** 20, 1)} | ${f(pol.rss / 2 ** 20, 1)} | ${Math.round((pol.rss - bare.rss) / (2 * n))} |`)

@@ -30,6 +30,12 @@ export function runOriginFunction (policy: CompiledPolicy, origin: string, reque
     logOriginError(request, policy, err)
     return false
   }
+  if (result === undefined) {
+    // Likely the @fastify/cors callback form (origin, cb): it returns nothing and is never answered.
+    logOriginError(request, policy, new Error('origin function returned undefined; return a boolean or a Promise<boolean> ' +
+      '(the @fastify/cors callback form (origin, callback) is not supported)'))
+    return false
+  }
   if (typeof result !== 'object' || result === null || typeof result.then !== 'function') return result === true
   const pending = result
   return new Promise<boolean>((resolve) => {

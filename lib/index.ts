@@ -11,7 +11,7 @@ import { compilePolicy, mergePolicy, type CompiledPolicy } from './policy.js'
 import { addMethod, answerPreflight, pathEntry, pathTable, preflightStrategy, STRATEGY, type PathTable } from './preflight.js'
 import { explain, policies, printPolicies, type ExplainInput, type Explanation, type PolicyRow } from './explain.js'
 import { findUncovered, pathKey } from './uncovered.js'
-import { checkPolicy, insecureOrigins } from './validate.js'
+import { checkMerged, insecureOrigins, readPolicy } from './validate.js'
 import type { CorsOptions, CorsPolicy, OriginOption, RouteCors } from './schema.js'
 
 export {
@@ -88,13 +88,21 @@ function routeLabel (method: string | string[], url: string): string {
 }
 
 /** The route's declared policy: `cors` or `config.cors`, checked; undefined when it declares none. */
+const reads = new WeakMap<object, CorsPolicy>()
+
 function declaredPolicy (route: SeenRoute, label: string): RouteCors | undefined {
   const own = route.cors
   const fromConfig = (route.config as { cors?: RouteCors } | undefined)?.cors
   if (own !== undefined && fromConfig !== undefined) throw new FST_CORS_DUPLICATE_POLICY(label)
   const declared = own ?? fromConfig
-  if (declared !== undefined && declared !== false) checkPolicy(declared, label)
-  return declared
+  if (declared === undefined || declared === false) return declared
+  // One read per policy object: Fastify's HEAD route carries its GET route's object.
+  let read = reads.get(declared)
+  if (read === undefined) {
+    read = readPolicy(declared, label)
+    reads.set(declared, read)
+  }
+  return read
 }
 
 function onRoute (this: ScopedInstance, state: ScopeState, route: SeenRoute): void {
@@ -170,11 +178,11 @@ function toList<T> (hooks: T | T[] | undefined): T[] {
 const corsPolicy: FastifyPluginAsync<CorsOptions> = async function corsPolicy (fastify, options) {
   const instance = fastify as ScopedInstance
   if (Object.hasOwn(instance, kScope)) throw new FST_CORS_ALREADY_REGISTERED()
-  checkPolicy(options, 'global options')
+  const globalPolicy = readPolicy(options, 'global options')
   const matchers = new Map<OriginOption, OriginMatcher>()
   const state: ScopeState = {
-    global: compile(fastify, options, 'global options', matchers),
-    globalPolicy: options,
+    global: compile(fastify, globalPolicy, 'global options', matchers),
+    globalPolicy,
     matchers,
     table: pathTable(fastify),
     seen: new Set(),
@@ -250,6 +258,21 @@ const corsPolicy: FastifyPluginAsync<CorsOptions> = async function corsPolicy (f
 /** The plugin. Register it before declaring routes: `await app.register(cors, options)`. */
 export const fastifyCorsPolicy = fp(corsPolicy, { fastify: '5.x', name: 'fastify-cors-policy' })
 export default fastifyCorsPolicy
+
+/**
+ * Checks a policy loaded at boot (JSON file, environment) with the same rules and messages as
+ * registration, and returns it typed. `where` names it in errors.
+ */
+export function parsePolicy (value: unknown, where = 'policy'): CorsPolicy {
+  const policy = readPolicy(value, where)
+  checkMerged(policy, where)
+  return policy
+}
+
+/** A comma-separated list of origins (e.g. the CORS_ORIGINS environment variable), trimmed. */
+export function originsFromEnv (value: string | undefined): string[] {
+  return (value ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '')
+}
 
 /** Returns its argument, typed and checked by TypeScript: for shared named policies. */
 export function definePolicy<const P extends CorsPolicy> (policy: P): P {

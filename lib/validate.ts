@@ -1,10 +1,17 @@
 import { TypeCompiler, type ValueError } from '@sinclair/typebox/compiler'
 import { FST_CORS_INVALID_OPTION, FST_CORS_UNSAFE_POLICY } from './errors.js'
+import { fromFastifyCors } from './compat.js'
 import { checkOriginEntry, checkOriginRegExp } from './origin.js'
 import { CorsPolicySchema, FIELD_EXPECTS, POLICY_FIELDS, type CorsPolicy } from './schema.js'
 
 // Compiled once at module load; every registration reuses it.
 const policyCheck = TypeCompiler.Compile(CorsPolicySchema)
+
+/**
+ * The @fastify/cors callback form `(origin, cb)`: here the second argument is the request, so
+ * calling it back would throw later, outside any handler. Recognised by its parameter's name.
+ */
+const CALLBACK_STYLE = /^(?:async\s*)?(?:function\s*[\w$]*\s*)?\(\s*[\w$]+\s*,\s*(?:cb|callback|done|next)\s*\)/
 
 /** RFC 9110 token: what a method or header name may be made of. */
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
@@ -40,14 +47,16 @@ function suggest (key: string): string {
 }
 
 /**
- * Checks one policy object as written (global options or a route's `cors`), before merging.
+ * Reads one policy object as written (global options or a route's `cors`), before merging: maps
+ * @fastify/cors shapes, then checks it. Returns the policy to use (a new object when mapped).
  * `where` names it in errors: "global options" or "route PUT /users/:id".
  */
-export function checkPolicy (value: unknown, where: string): asserts value is CorsPolicy {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new FST_CORS_INVALID_OPTION(where, `expected an object of policy fields, received ${describe(value)}`)
+export function readPolicy (input: unknown, where: string): CorsPolicy {
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+    throw new FST_CORS_INVALID_OPTION(where, `expected an object of policy fields, received ${describe(input)}`)
   }
-  const policy = value as Record<string, unknown>
+  const policy = fromFastifyCors(input as Record<string, unknown>, where)
+  const value = policy as CorsPolicy
   for (const key of Object.keys(policy)) {
     if (!(POLICY_FIELDS as string[]).includes(key)) {
       throw new FST_CORS_INVALID_OPTION(where, `unknown field '${key}'; ${suggest(key)}`)
@@ -61,6 +70,10 @@ export function checkPolicy (value: unknown, where: string): asserts value is Co
     throw new FST_CORS_INVALID_OPTION(where, `field '${field}' must be ${FIELD_EXPECTS[field]}, received ${describe(policy[field])}`)
   }
   const origin = value.origin
+  if (typeof origin === 'function' && CALLBACK_STYLE.test(Function.prototype.toString.call(origin))) {
+    throw new FST_CORS_INVALID_OPTION(where, "field 'origin' is a callback-style function (origin, cb): here an origin function " +
+      'is (origin, request) => boolean | Promise<boolean>; return the answer instead of calling back')
+  }
   if (typeof origin === 'string' && origin !== '*') checkOriginEntry(origin, where)
   if (origin instanceof RegExp) checkOriginRegExp(origin, where)
   if (Array.isArray(origin)) {
@@ -91,6 +104,7 @@ export function checkPolicy (value: unknown, where: string): asserts value is Co
       }
     }
   }
+  return value
 }
 
 function originList (policy: CorsPolicy): unknown[] {

@@ -1,6 +1,6 @@
 import { test } from 'tap'
 import Fastify from 'fastify'
-import cors, { CorsPolicySchema, definePolicy, errors, fastifyCorsPolicy, RouteCorsSchema } from '../lib/index.js'
+import cors, { CorsPolicySchema, definePolicy, errors, fastifyCorsPolicy, originsFromEnv, parsePolicy, RouteCorsSchema } from '../lib/index.js'
 import { Value } from '@sinclair/typebox/value'
 import { ok } from './helpers.js'
 
@@ -32,4 +32,17 @@ test('error classes are exported with FST_CORS_ codes', async (t) => {
   const err = new errors.FST_CORS_INVALID_OPTION('global options', 'x')
   t.equal(err.code, 'FST_CORS_INVALID_OPTION')
   t.ok(err instanceof Error)
+})
+
+test('parsePolicy checks a loaded policy with the registration rules and messages', async (t) => {
+  t.same(parsePolicy({ origin: ['https://a.com'], methods: 'GET,PUT' }), { origin: ['https://a.com'], methods: ['GET', 'PUT'] })
+  t.throws(() => parsePolicy({ origin: 'https://a.com/' }, 'cors.json'), { code: 'FST_CORS_INVALID_ORIGIN', message: /cors\.json: origin 'https:\/\/a\.com\/'/ })
+  t.throws(() => parsePolicy({ credentials: true }), { code: 'FST_CORS_UNSAFE_POLICY', message: /^fastify-cors-policy: policy: origin '\*' with credentials/ })
+  t.throws(() => parsePolicy('nope'), { code: 'FST_CORS_INVALID_OPTION' })
+})
+
+test('originsFromEnv splits a comma list and drops blanks', async (t) => {
+  t.same(originsFromEnv(' https://a.com, https://b.com ,,'), ['https://a.com', 'https://b.com'])
+  t.same(originsFromEnv(undefined), [])
+  t.same(originsFromEnv(''), [])
 })

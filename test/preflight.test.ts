@@ -246,3 +246,16 @@ test("preflight path matching follows Fastify's router options", async (t) => {
   t.equal((await preflight(strict, '/x/', A, 'GET')).statusCode, 404, 'no route /x/, as for every other method')
   t.equal((await preflight(strict, '/x?a=1', A, 'GET')).statusCode, 204, 'the query string is not part of the path')
 })
+
+test("regression (found by the property test): methods: 'auto' given as a string stays 'auto'", async (t) => {
+  // fast-check counterexample: { global: { methods: 'auto' } }, PATCH from https://a.com was refused
+  // after the @fastify/cors mapping split 'auto' into the method list ['auto'].
+  const app = await build({ methods: 'auto' }, (app) => {
+    app.get('/r', ok)
+    app.patch('/r', ok)
+  })
+  const res = await preflight(app, '/r', 'https://a.com', 'PATCH')
+  t.equal(res.headers['access-control-allow-methods'], 'GET, HEAD, PATCH')
+  const star = await build({ allowedHeaders: '*', exposedHeaders: '*' }, (app) => app.put('/r', ok))
+  t.equal((await preflight(star, '/r', 'https://a.com', 'PUT', { 'access-control-request-headers': 'x-a' })).headers['access-control-allow-headers'], 'x-a')
+})

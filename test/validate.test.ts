@@ -31,8 +31,8 @@ test('global options: wrong types name the field, the expected type and the valu
     [{ credentials: 'yes' }, /global options: field 'credentials' must be a boolean, received 'yes'/],
     [{ maxAge: -1 }, /field 'maxAge' must be a whole number of seconds, 0 or more, received -1/],
     [{ maxAge: 1.5 }, /field 'maxAge'.*received 1\.5/],
-    [{ methods: 'GET' }, /field 'methods' must be an array of method names or 'auto', received 'GET'/],
-    [{ allowedHeaders: 'x-a' }, /field 'allowedHeaders'/],
+    [{ methods: 42 }, /field 'methods' must be an array of method names or 'auto', received 42/],
+    [{ allowedHeaders: true }, /field 'allowedHeaders'/],
     [{ exposedHeaders: [1] }, /field 'exposedHeaders'.*received \[1\]/],
     [{ origin: 42 }, /field 'origin' must be '\*', an origin string, a RegExp/],
     [{ origin: [true] }, /field 'origin'.*received \[true\]/],
@@ -51,8 +51,8 @@ test('unknown fields are refused with a suggestion', async (t) => {
   t.match(err.message, /unknown field 'orgin'; did you mean 'origin'\?/)
   err = await refusal({ Credentials: true })
   t.match(err.message, /did you mean 'credentials'\?/)
-  err = await refusal({ hook: 'onRequest' })
-  t.match(err.message, /unknown field 'hook'; known fields: origin, credentials, methods/)
+  err = await refusal({ bogus: 1 })
+  t.match(err.message, /unknown field 'bogus'; known fields: origin, credentials, methods/)
 })
 
 test('options that are not an object are refused', async (t) => {

@@ -1,0 +1,61 @@
+// Starts every example in examples/ (they import the built package: run after `npm run build`).
+import { test } from 'tap'
+import { get } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { build as buildPublic } from '../examples/public-api.mjs'
+import { build as buildFirstParty } from '../examples/first-party.mjs'
+import { build as buildTenant } from '../examples/multi-tenant.mjs'
+import { build as buildService } from '../examples/shared-policy/service.js'
+import { corsHeaders, preflight } from './helpers.js'
+
+test('public API: readable by any page over a real socket; the admin route has no CORS', async (t) => {
+  const app = await buildPublic()
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  t.teardown(() => app.close())
+  const headers = await new Promise<Record<string, unknown>>((resolve, reject) => {
+    get({ port: (app.server.address() as AddressInfo).port, host: '127.0.0.1', path: '/v1/books', headers: { origin: 'https://any.site' } },
+      (res) => { res.resume(); resolve(res.headers) }).on('error', reject)
+  })
+  t.equal(headers['access-control-allow-origin'], '*')
+  t.equal(headers['access-control-expose-headers'], 'X-Total-Count')
+  t.same(corsHeaders((await app.inject({ method: 'POST', url: '/v1/admin/reindex', headers: { origin: 'https://any.site' } })).headers), [])
+})
+
+test('first party: preflights pass the auth hook; 401s are readable; cookies need credentials', async (t) => {
+  const app = await buildFirstParty()
+  const A = 'https://app.example.com'
+  const pre = await preflight(app, '/me/settings', A, 'PUT', { 'access-control-request-headers': 'content-type,x-csrf-token' })
+  t.equal(pre.statusCode, 204)
+  t.equal(pre.headers['access-control-allow-credentials'], 'true')
+  const anon = await app.inject({ url: '/me', headers: { origin: A } })
+  t.equal(anon.statusCode, 401)
+  t.equal(anon.headers['access-control-allow-origin'], A)
+  const me = await app.inject({ url: '/me', headers: { origin: A, cookie: 'sid=abc' } })
+  t.equal(me.json().user, 'ada')
+  t.same(corsHeaders((await app.inject({ url: '/me', headers: { origin: 'https://evil.com', cookie: 'sid=abc' } })).headers), [])
+})
+
+test('multi-tenant: tenant domains from the database, one query per origin per minute', async (t) => {
+  const { app, db } = await buildTenant()
+  for (let i = 0; i < 5; i++) {
+    const res = await app.inject({ url: '/api/catalog', headers: { origin: 'https://shop.acme.com' } })
+    t.equal(res.headers['access-control-allow-origin'], 'https://shop.acme.com')
+  }
+  t.equal(db.queries, 1, 'cached after the first lookup')
+  t.same(corsHeaders((await app.inject({ url: '/api/catalog', headers: { origin: 'https://evil.com' } })).headers), [])
+  await app.inject({ url: '/api/catalog', headers: { origin: 'https://evil.com' } })
+  t.equal(db.queries, 2, 'a refused origin is cached too')
+  t.equal((await preflight(app, '/api/cart', 'https://store.globex.com', 'PUT')).headers['access-control-allow-origin'], 'https://store.globex.com')
+})
+
+test('shared policies: typed named policies, partners from CORS_ORIGINS checked at boot', async (t) => {
+  const app = await buildService({ CORS_ORIGINS: 'https://a.partner.com, https://b.partner.com' })
+  await app.ready()
+  t.equal((await app.inject({ url: '/status', headers: { origin: 'https://x.com' } })).headers['access-control-allow-origin'], '*')
+  t.equal((await app.inject({ url: '/orders', headers: { origin: 'https://app.acme.com' } })).headers['access-control-allow-credentials'], 'true')
+  const partner = await preflight(app, '/partner/webhook-test', 'https://b.partner.com', 'POST', { 'access-control-request-headers': 'content-type' })
+  t.equal(partner.headers['access-control-allow-origin'], 'https://b.partner.com')
+  await t.rejects(buildService({ CORS_ORIGINS: 'https://a.partner.com/' }),
+    { code: 'FST_CORS_INVALID_ORIGIN', message: /CORS_ORIGINS: origin 'https:\/\/a\.partner\.com\/' is not what a browser sends .* use 'https:\/\/a\.partner\.com'/ })
+  await t.rejects(buildService({}), { message: /CORS_ORIGINS: field 'origin' is an empty list/ })
+})

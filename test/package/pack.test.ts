@@ -1,0 +1,73 @@
+// The published package, as users get it: `npm pack`, installed into a fresh project, used from
+// CommonJS, ESM and TypeScript (node16 and bundler resolution); each answers a preflight.
+import { test } from 'tap'
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+
+const root = resolve(import.meta.dirname, '../..')
+const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm'
+const run = (cmd: string, args: string[], cwd: string): string =>
+  execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, npm_config_loglevel: 'error' } })
+
+const ROUTE = "app.get('/x', { cors: { origin: ['https://a.com'], maxAge: 60 } }, async () => 'x')"
+const READY = `app.ready().then(async () => {
+  const res = await app.inject({ method: 'OPTIONS', url: '/x', headers: { origin: 'https://a.com', 'access-control-request-method': 'GET' } })
+  console.log(res.statusCode, res.headers['access-control-allow-origin'], res.headers['access-control-max-age'])
+})
+`
+
+test('npm pack installs clean and works from require, import and TypeScript', { timeout: 240000 }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'fastify-cors-policy-pack-'))
+  run(npm, ['pack', '--pack-destination', dir], root)
+  const tarball = readdirSync(dir).find((f) => f.endsWith('.tgz')) as string
+  const files = run('tar', ['-tzf', join(dir, tarball)], dir).split('\n')
+  t.ok(files.includes('package/dist/cjs/index.js') && files.includes('package/dist/esm/index.d.ts'), 'both builds are packed')
+  t.notOk(files.some((f) => f.startsWith('package/test/') || f.startsWith('package/bench/')), 'no tests or benchmarks in the package')
+
+  const project = join(dir, 'project')
+  run('mkdir', ['-p', project], dir)
+  writeFileSync(join(project, 'package.json'), '{ "name": "consumer", "private": true }\n')
+  run(npm, ['install', '--no-audit', '--no-fund', join(dir, tarball), 'fastify@5', 'typescript@5.9', '@types/node@20'], project)
+
+  writeFileSync(join(project, 'cjs.cjs'), `const cors = require('fastify-cors-policy')
+const Fastify = require('fastify')
+if (cors !== cors.default || cors !== cors.fastifyCorsPolicy) throw new Error('exports differ')
+const app = Fastify()
+app.register(cors, { origin: ['https://a.com'] }).after(() => { ${ROUTE} })
+${READY}`)
+  t.equal(run('node', ['cjs.cjs'], project).trim(), '204 https://a.com 60', 'require()')
+
+  writeFileSync(join(project, 'esm.mjs'), `import cors, { fastifyCorsPolicy, definePolicy } from 'fastify-cors-policy'
+import Fastify from 'fastify'
+if (cors !== fastifyCorsPolicy || typeof definePolicy !== 'function') throw new Error('exports differ')
+const app = Fastify()
+await app.register(cors, { origin: ['https://a.com'] })
+${ROUTE}
+${READY}`)
+  t.equal(run('node', ['esm.mjs'], project).trim(), '204 https://a.com 60', 'import')
+
+  const source = `import cors, { definePolicy, type CorsPolicy } from 'fastify-cors-policy'
+import Fastify from 'fastify'
+const shared: CorsPolicy = definePolicy({ origin: ['https://a.com'] })
+const app = Fastify()
+app.register(cors, shared)
+app.get('/ok', { cors: { maxAge: 5 } }, async () => 'x')
+// @ts-expect-error typos in a route policy do not compile
+app.get('/typo', { cors: { orgin: '*' } }, async () => 'x')
+`
+  for (const [name, options] of [
+    ['node16-esm', { module: 'node16', moduleResolution: 'node16' }, '.mts'],
+    ['node16-cjs', { module: 'node16', moduleResolution: 'node16' }, '.cts'],
+    ['bundler', { module: 'esnext', moduleResolution: 'bundler' }, '.ts']
+  ] as const) {
+    const ext = name === 'node16-esm' ? '.mts' : name === 'node16-cjs' ? '.cts' : '.ts'
+    writeFileSync(join(project, `${name}${ext}`), source)
+    writeFileSync(join(project, `tsconfig.${name}.json`), JSON.stringify({
+      compilerOptions: { ...options, strict: true, noEmit: true, esModuleInterop: true, skipLibCheck: false, types: ['node'] },
+      files: [`${name}${ext}`]
+    }))
+    t.doesNotThrow(() => run(join(project, 'node_modules/.bin/tsc'), ['-p', `tsconfig.${name}.json`], project), `tsc with ${name}`)
+  }
+})
