@@ -4,20 +4,9 @@ import { test } from 'tap'
 import Fastify from 'fastify'
 import cors from '../lib/index.js'
 import { ALWAYS, REFUSED } from '../lib/compat.js'
-import { build, corsHeaders, logCapture, ok, preflight } from './helpers.js'
+import { build, corsHeaders, logCapture, ok, preflight, refusal } from './helpers.js'
 
 const E = 'http://example.com'
-
-async function refusal (options: unknown): Promise<Error & { code?: string }> {
-  const app = Fastify()
-  try {
-    await app.register(cors, options as never)
-    await app.ready()
-  } catch (err) {
-    return err as Error & { code?: string }
-  }
-  throw new Error('not refused')
-}
 
 test("default: any origin may read, with Access-Control-Allow-Origin '*'", async (t) => {
   const app = await build({}, (app) => app.get('/', ok))

@@ -32,3 +32,15 @@ export function logCapture (): { lines: Array<Record<string, unknown>>, stream: 
   const lines: Array<Record<string, unknown>> = []
   return { lines, stream: { write: (s: string) => { lines.push(JSON.parse(s)) } } }
 }
+
+/** Registers the plugin with `options` and returns the error it was refused with. */
+export async function refusal (options: unknown): Promise<Error & { code?: string }> {
+  const app = Fastify()
+  try {
+    await app.register(cors, options as never)
+    await app.ready()
+  } catch (err) {
+    return err as Error & { code?: string }
+  }
+  throw new Error('registration was not refused')
+}

@@ -1,18 +1,7 @@
 import { test } from 'tap'
 import Fastify from 'fastify'
 import cors from '../lib/index.js'
-import { build, ok } from './helpers.js'
-
-async function refusal (options: unknown): Promise<Error & { code?: string }> {
-  const app = Fastify()
-  try {
-    await app.register(cors, options as never)
-    await app.ready()
-  } catch (err) {
-    return err as Error & { code?: string }
-  }
-  throw new Error('registration was not refused')
-}
+import { build, ok, refusal } from './helpers.js'
 
 async function routeRefusal (route: Record<string, unknown>, global: Record<string, unknown> = {}): Promise<Error & { code?: string }> {
   const app = Fastify()
