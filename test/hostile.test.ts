@@ -86,6 +86,19 @@ test('raw HTTP: duplicate Origin headers, oversized headers, OPTIONS without pre
   t.equal(noPreflight, 'HTTP/1.1 404 Not Found')
   const garbage = await raw(port, 'GET /x HTTP/1.1\r\nHost: x\r\nOrigin: https://a.com\u0000\r\nConnection: close\r\n\r\n')
   t.match(garbage, /^HTTP\/1\.1 400/, 'a NUL in a header is refused by the HTTP parser')
+  const pre = `Origin: ${A}\r\nAccess-Control-Request-Method: GET\r\nConnection: close\r\n\r\n`
+  const targets: Array<[string, RegExp]> = [
+    ['*', /^HTTP\/1\.1 (204|404)/],
+    ['http://x/x', /^HTTP\/1\.1 204/],
+    ['/x/%c0', /^HTTP\/1\.1 (400|404)/],
+    ['/%', /^HTTP\/1\.1 400/],
+    ['/x?%zz', /^HTTP\/1\.1 204/],
+    ['//x', /^HTTP\/1\.1 404/],
+    ['/' + 'p'.repeat(5000), /^HTTP\/1\.1 404/]
+  ]
+  for (const [target, expected] of targets) {
+    t.match(await raw(port, `OPTIONS ${target} HTTP/1.1\r\nHost: x\r\n${pre}`), expected, `preflight to ${target.slice(0, 20)}`)
+  }
   const res = await app.inject({ url: '/x', headers: { origin: A } })
   t.equal(res.headers['access-control-allow-origin'], A, 'still serving')
 })
