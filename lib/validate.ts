@@ -129,11 +129,14 @@ export function checkMerged (policy: CorsPolicy, where: string): void {
   }
 }
 
-const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]'])
+/** Loopback hosts: localhost and *.localhost, 127.0.0.0/8, [::1]. Traffic never leaves the machine. */
+function loopback (hostname: string): boolean {
+  return hostname === 'localhost' || hostname.endsWith('.localhost') || hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(hostname)
+}
 
 /** Plain-http origins allowed with credentials (loopback excepted): worth a startup warning. */
 export function insecureOrigins (policy: CorsPolicy): string[] {
   if (policy.credentials !== true) return []
   return originList(policy).filter((o): o is string =>
-    typeof o === 'string' && o.startsWith('http://') && !LOOPBACK.has(new URL(o).hostname))
+    typeof o === 'string' && o.startsWith('http://') && !loopback(new URL(o).hostname))
 }

@@ -38,7 +38,7 @@ test("the literal origin 'null' needs allowNullOrigin: true", async (t) => {
 
 test('plain-http origins trusted with credentials log a startup warning (loopback excepted)', async (t) => {
   const log = logCapture()
-  await build({ origin: ['http://intranet.example.com', 'http://localhost:3000', 'https://a.com'], credentials: true }, (app) => {
+  await build({ origin: ['http://intranet.example.com', 'http://localhost:3000', 'http://127.0.0.2:8080', 'http://app.localhost', 'http://[::1]:3000', 'https://a.com'], credentials: true }, (app) => {
     app.get('/a', { cors: { origin: 'http://other.example.com' } }, ok)
     app.get('/b', { cors: { origin: 'http://nocreds.example.com', credentials: false } }, ok)
   }, { logger: { level: 'warn', stream: log.stream } })
