@@ -13,7 +13,7 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 1.5)
 const CONNECTIONS = 10
 const pinned = spawnSync('taskset', ['-V']).status === 0 && os.cpus().length >= 2
 
-const KINDS = ['bare', 'floor', 'fastify-cors', 'policy']
+const KINDS = process.env.BENCH_KINDS === undefined ? ['bare', 'floor', 'fastify-cors', 'policy'] : process.env.BENCH_KINDS.split(',')
 const preflight = (url) => ({ method: 'OPTIONS', path: url, headers: { origin: ALLOWED, 'access-control-request-method': 'PUT', 'access-control-request-headers': 'content-type, x-token' } })
 const WORKLOADS = [
   { name: 'GET, allowed origin', scenario: 'basic', request: { method: 'GET', path: '/items', headers: { origin: ALLOWED } } },
@@ -106,11 +106,12 @@ async function main () {
   for (const workload of WORKLOADS.filter((w) => only === null || only.test(w.name))) {
     const r = await measure(workload)
     const b = r.bare.us
-    const cell = (k) => `${f(r[k].us)} (${f(r[k].us / b)}x)`
-    const over = (k) => r[k].us - b
-    const ratio = (x, y) => (y <= 0.05 ? 'n/a' : f(x / y))
+    const cell = (k) => r[k] === undefined ? '–' : `${f(r[k].us)} (${f(r[k].us / b)}x)`
+    const over = (k) => r[k] === undefined ? NaN : r[k].us - b
+    const ratio = (x, y) => (!(y > 0.05) || Number.isNaN(x) ? 'n/a' : f(x / y))
     console.log(`| ${workload.name} | ${f(b)} | ${cell('floor')} | ${cell('fastify-cors')} | ${cell('policy')} | ${ratio(over('policy'), over('floor'))} | ${ratio(over('policy'), over('fastify-cors'))} |`)
-    rpsRows.push(`| ${workload.name} | ${KINDS.map((k) => `${Math.round(r[k].rps)} (${f(r[k].rps / r.bare.rps)}x)`).join(' | ')} |`)
+    const ALL = ['bare', 'floor', 'fastify-cors', 'policy']
+    rpsRows.push(`| ${workload.name} | ${ALL.map((k) => r[k] === undefined ? '–' : `${Math.round(r[k].rps)} (${f(r[k].rps / r.bare.rps)}x)`).join(' | ')} |`)
     const non2xx = KINDS.filter((k) => r[k].non2xx > 0).map((k) => `${k}: ${r[k].non2xx} non-2xx`)
     if (non2xx.length > 0) rpsRows.push(`|   (${non2xx.join(', ')}) | | | | |`)
   }
