@@ -73,16 +73,18 @@ export function addMethod (entry: PathEntry, method: string, policy: CompiledPol
   // A path can carry one method twice (e.g. version constraints); the first route keeps it.
   if (entry.byMethod.has(method)) return
   entry.byMethod.set(method, policy)
-  const groups = new Map<CompiledPolicy['matcher'], { policy: CompiledPolicy, methods: string[] }>()
+  // Methods whose policies match origins alike and answer preflights alike share a group.
+  const groups: Array<{ policy: CompiledPolicy, methods: string[] }> = []
   let allPublic = true
   for (const [m, p] of entry.byMethod) {
     if (p === false) continue
     if (!p.public) allPublic = false
-    const group = groups.get(p.matcher)
-    if (group === undefined) groups.set(p.matcher, { policy: p, methods: [m] })
+    const group = groups.find((g) => g.policy.matcher === p.matcher && g.policy.credentials === p.credentials &&
+      g.policy.allowHeaders === p.allowHeaders)
+    if (group === undefined) groups.push({ policy: p, methods: [m] })
     else group.methods.push(m)
   }
-  entry.groups = [...groups.values()].map((g) => ({ policy: g.policy, methods: g.methods.join(', ') }))
+  entry.groups = groups.map((g) => ({ policy: g.policy, methods: g.methods.join(', ') }))
   entry.vary = allPublic ? VARY_PUBLIC : VARY
 }
 
@@ -159,10 +161,26 @@ function refusedHeader (raw: string, allowed: ReadonlySet<string>): string | nul
   return null
 }
 
-/** `'auto'` methods: those on the path whose policy admits this origin. */
+/**
+ * Whether `other`'s methods may be listed in the answer to a preflight asked under `asked`. The
+ * browser caches listed methods and allowed header names separately, for `maxAge`, and then sends
+ * such requests without a new preflight. So a method is listed only if its own policy allows at
+ * least what this answer lets the browser cache: credentials when `asked` has them, and every
+ * header `asked` allows (an echoing policy allows any; a list must contain `asked`'s list).
+ */
+function cacheSafe (other: CompiledPolicy, asked: CompiledPolicy): boolean {
+  if (asked.credentials && !other.credentials) return false
+  if (other.allowHeaderSet === null) return true
+  if (asked.allowHeaderSet === null) return false
+  for (const name of asked.allowHeaderSet) if (!other.allowHeaderSet.has(name)) return false
+  return true
+}
+
+/** `'auto'` methods: those on the path whose policy admits this origin and is cache-safe. */
 async function autoMethodsAsync (entry: PathEntry, policy: CompiledPolicy, origin: string, request: FastifyRequest): Promise<string> {
   const out: string[] = []
   for (const group of entry.groups) {
+    if (!cacheSafe(group.policy, policy)) continue
     const ok = group.policy.matcher === policy.matcher ||
       (group.policy.matcher.fn === null ? group.policy.matcher.test(origin) : await runOriginFunction(group.policy, origin, request))
     if (ok) out.push(group.methods)
@@ -175,6 +193,7 @@ function autoMethods (entry: PathEntry, policy: CompiledPolicy, origin: string, 
   if (groups.length === 1) return groups[0].methods
   const out: string[] = []
   for (const group of groups) {
+    if (!cacheSafe(group.policy, policy)) continue
     if (group.policy.matcher.fn !== null && group.policy.matcher !== policy.matcher) {
       return autoMethodsAsync(entry, policy, origin, request)
     }

@@ -259,3 +259,31 @@ test("regression (found by the property test): methods: 'auto' given as a string
   const star = await build({ allowedHeaders: '*', exposedHeaders: '*' }, (app) => app.put('/r', ok))
   t.equal((await preflight(star, '/r', 'https://a.com', 'PUT', { 'access-control-request-headers': 'x-a' })).headers['access-control-allow-headers'], 'x-a')
 })
+
+test("auto methods never let the browser's preflight cache widen another route's policy", async (t) => {
+  // Fetch: cached methods and header names are matched independently for max-age. Listing DELETE
+  // in a credentialed answer would let a credentialed DELETE go without its own preflight.
+  const { cacheCovers, cacheEntry } = await import('../lib/fetch-model.js')
+  const A = 'https://a.com'
+  const app = await build({ origin: [A], maxAge: 600 }, (app) => {
+    app.put('/doc', { cors: { credentials: true, allowedHeaders: ['content-type', 'x-token'] } }, ok)
+    app.delete('/doc', ok) // no credentials, echoes headers
+    app.patch('/doc', { cors: { credentials: true, allowedHeaders: ['content-type'] } }, ok) // narrower list
+    app.post('/doc', { cors: { credentials: true, allowedHeaders: ['content-type', 'x-token'] } }, ok) // same answer as PUT
+  })
+  const put = await preflight(app, '/doc', A, 'PUT', { 'access-control-request-headers': 'x-token' })
+  t.equal(put.headers['access-control-allow-methods'], 'PUT, POST')
+  const entry = cacheEntry({ method: 'PUT', origin: A, credentials: true }, put.headers)
+  t.equal(cacheCovers(entry, { method: 'DELETE', origin: A, credentials: true }), false, 'a credentialed DELETE still needs its own preflight')
+  t.equal(cacheCovers(entry, { method: 'PATCH', origin: A, credentials: true, headers: { 'x-token': '1' } }), false)
+  const del = await preflight(app, '/doc', A, 'DELETE', { 'access-control-request-headers': 'x-any' })
+  t.equal(del.headers['access-control-allow-methods'], 'DELETE', 'an echoed x-any would be cached for routes that refuse it')
+  const patch = await preflight(app, '/doc', A, 'PATCH', { 'access-control-request-headers': 'content-type' })
+  t.equal(patch.headers['access-control-allow-methods'], 'PUT, POST, PATCH', 'PUT and POST allow more headers; DELETE lacks credentials')
+  const fn = await build({ origin: [A] }, (app) => {
+    app.delete('/f', { cors: { origin: async (o) => o === A, credentials: true } }, ok)
+    app.get('/f', ok)
+    app.put('/f', { cors: { credentials: true } }, ok)
+  })
+  t.equal((await preflight(fn, '/f', A, 'PUT')).headers['access-control-allow-methods'], 'DELETE, PUT', 'async origins are checked too; GET lacks credentials')
+})
