@@ -29,6 +29,9 @@ test('Chromium: per-route policies, preflights, credentials, exposed headers, er
   api.put('/any-header', { cors: { origin: [one.origin], credentials: true, allowedHeaders: '*' } }, async () => 'any')
   api.get('/boom', async () => { throw new Error('boom') })
   api.get('/off', { cors: false }, async () => 'off')
+  let deletes = 0
+  api.put('/doc', { cors: { credentials: true, maxAge: 600 } }, async () => 'put')
+  api.delete('/doc', async () => { deletes++; return 'deleted' })
   await api.listen({ port: 0, host: 'localhost' })
   const API = `http://localhost:${(api.server.address() as AddressInfo).port}`
 
@@ -113,6 +116,14 @@ test('Chromium: per-route policies, preflights, credentials, exposed headers, er
     t.equal(res.status, 200)
     t.equal(res.body, 'token ok')
     t.equal((await pageFetch(pageOne, API + '/token', { headers: { authorization: 'Bearer bad' } })).status, 401)
+  })
+
+  t.test("the browser's preflight cache never lets a credentialed DELETE skip its own refused preflight", async (t) => {
+    t.equal((await pageFetch(pageOne, API + '/doc', { method: 'PUT', credentials: 'include' })).body, 'put')
+    const del = await pageFetch(pageOne, API + '/doc', { method: 'DELETE', credentials: 'include' })
+    t.equal(del.blocked, true)
+    t.equal(deletes, 0, 'the DELETE never reached the server')
+    t.equal((await pageFetch(pageOne, API + '/doc', { method: 'DELETE' })).body, 'deleted', 'without credentials it is allowed')
   })
 
   t.test('a route with CORS off is unreadable from any other origin', async (t) => {
