@@ -77,7 +77,7 @@ interface ScopeState {
   /** One pair of hooks per compiled policy, shared by the routes that use it. */
   readonly hooks: Map<CompiledPolicy, ReturnType<typeof routeHooks>>
   /** The last route policy compiled, for the HEAD route that follows its GET route. */
-  last: { declared: CorsPolicy, url: string, policy: CompiledPolicy } | null
+  last: { declared: unknown, url: string, policy: CompiledPolicy } | null
 }
 
 type ScopedInstance = FastifyInstance & { [kScope]?: ScopeState }
@@ -87,22 +87,12 @@ function routeLabel (method: string | string[], url: string): string {
   return `route ${Array.isArray(method) ? method.join(',') : method} ${url}`
 }
 
-/** The route's declared policy: `cors` or `config.cors`, checked; undefined when it declares none. */
-const reads = new WeakMap<object, CorsPolicy>()
-
-function declaredPolicy (route: SeenRoute, label: string): RouteCors | undefined {
+/** The route's declared policy as written: `cors` or `config.cors`; undefined when it declares none. */
+function declaredPolicy (route: SeenRoute, label: string): unknown {
   const own = route.cors
-  const fromConfig = (route.config as { cors?: RouteCors } | undefined)?.cors
+  const fromConfig = (route.config as { cors?: unknown } | undefined)?.cors
   if (own !== undefined && fromConfig !== undefined) throw new FST_CORS_DUPLICATE_POLICY(label)
-  const declared = own ?? fromConfig
-  if (declared === undefined || declared === false) return declared
-  // One read per policy object: Fastify's HEAD route carries its GET route's object.
-  let read = reads.get(declared)
-  if (read === undefined) {
-    read = readPolicy(declared, label)
-    reads.set(declared, read)
-  }
-  return read
+  return own ?? fromConfig
 }
 
 function onRoute (this: ScopedInstance, state: ScopeState, route: SeenRoute): void {
@@ -149,13 +139,13 @@ function unreachable (this: FastifyInstance, request: FastifyRequest, reply: Fas
 }
 
 /**
- * Compiles a route's policy. Fastify's automatic HEAD route carries its GET route's `cors`
- * object: it reuses that compiled policy (and its label) instead of compiling it again.
+ * Reads, checks and compiles a route's policy. Fastify's automatic HEAD route carries its GET
+ * route's `cors` object: it reuses that compiled policy (and its label) instead.
  */
-function routePolicy (this: FastifyInstance, state: ScopeState, declared: CorsPolicy, url: string, label: string): CompiledPolicy {
+function routePolicy (this: FastifyInstance, state: ScopeState, declared: unknown, url: string, label: string): CompiledPolicy {
   const last = state.last
   if (last !== null && last.declared === declared && last.url === url) return last.policy
-  const policy = compile(this, mergePolicy(state.globalPolicy, declared), label, state.matchers)
+  const policy = compile(this, mergePolicy(state.globalPolicy, readPolicy(declared, label)), label, state.matchers)
   state.last = { declared, url, policy }
   return policy
 }

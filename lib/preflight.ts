@@ -177,29 +177,19 @@ function cacheSafe (other: CompiledPolicy, asked: CompiledPolicy): boolean {
 }
 
 /** `'auto'` methods: those on the path whose policy admits this origin and is cache-safe. */
-async function autoMethodsAsync (entry: PathEntry, policy: CompiledPolicy, origin: string, request: FastifyRequest): Promise<string> {
-  const out: string[] = []
-  for (const group of entry.groups) {
-    if (!cacheSafe(group.policy, policy)) continue
-    const ok = group.policy.matcher === policy.matcher ||
-      (group.policy.matcher.fn === null ? group.policy.matcher.test(origin) : await runOriginFunction(group.policy, origin, request))
-    if (ok) out.push(group.methods)
-  }
-  return out.join(', ')
-}
-
 function autoMethods (entry: PathEntry, policy: CompiledPolicy, origin: string, request: FastifyRequest): string | Promise<string> {
   const groups = entry.groups
   if (groups.length === 1) return groups[0].methods
-  const out: string[] = []
-  for (const group of groups) {
-    if (!cacheSafe(group.policy, policy)) continue
-    if (group.policy.matcher.fn !== null && group.policy.matcher !== policy.matcher) {
-      return autoMethodsAsync(entry, policy, origin, request)
-    }
-    if (group.policy.matcher === policy.matcher || group.policy.matcher.test(origin)) out.push(group.methods)
-  }
-  return out.join(', ')
+  let pending = false
+  const answers = groups.map(({ policy: other }): boolean | Promise<boolean> => {
+    if (!cacheSafe(other, policy)) return false
+    if (other.matcher === policy.matcher) return true
+    if (other.matcher.fn === null) return other.matcher.test(origin)
+    pending = true
+    return runOriginFunction(other, origin, request)
+  })
+  const listed = (oks: boolean[]): string => groups.filter((_, i) => oks[i]).map((g) => g.methods).join(', ')
+  return pending ? Promise.all(answers).then(listed) : listed(answers as boolean[])
 }
 
 function approve (entry: PathEntry, policy: CompiledPolicy, request: FastifyRequest, reply: FastifyReply,
