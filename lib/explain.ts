@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { runOriginFunction } from './actual.js'
 import { corsCheck, needsPreflight, preflightCheck, preflightHeaders, type PageRequest, type ResponseHeaders } from './fetch-model.js'
 import type { CompiledPolicy } from './policy.js'
-import type { PathTable } from './preflight.js'
+import { findEntry, type PathEntry, type PathTable } from './paths.js'
 import type { CorsPolicy } from './schema.js'
 
 /** A preflight carrying this header with this process's secret gets its denial reason back. */
@@ -59,12 +59,12 @@ function actualHeaders (policy: CompiledPolicy, origin: string, allowed: boolean
 export async function explain (fastify: FastifyInstance, table: PathTable, global: CompiledPolicy, input: ExplainInput): Promise<Explanation> {
   const headers = Object.fromEntries(Object.entries(input.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]))
   const page: PageRequest = { method: input.method, origin: input.origin, headers, credentials: input.credentials === true }
-  const entry = table.router.find('OPTIONS', input.url)?.store as { url: string, byMethod: Map<string, CompiledPolicy | false> } | undefined
+  const entry = findEntry(table, input.url)
   const route = entry?.byMethod.get(input.method)
   const policy = route ?? global
   const source = route === undefined
     ? `no route ${input.method} ${input.url} in scope, so its 404 answer uses global options`
-    : route === false ? `route ${input.method} ${(entry as { url: string }).url} (cors: false)` : route.label
+    : route === false ? `route ${input.method} ${(entry as PathEntry).url} (cors: false)` : route.label
   const result: Explanation = {
     policy: { source, effective: policy === false ? null : policy.source },
     preflight: { sent: false },

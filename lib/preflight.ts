@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { IncomingMessage } from 'node:http'
-import FindMyWay from 'find-my-way'
 import { runOriginFunction } from './actual.js'
 import { EXPLAIN_HEADER, EXPLAIN_SECRET, REASON_HEADER } from './explain.js'
+import { findEntry, type PathEntry, type PathTable } from './paths.js'
 import type { CompiledPolicy } from './policy.js'
 import { addVary } from './vary.js'
 
@@ -12,85 +12,6 @@ const SAFELISTED_METHODS = new Set(['GET', 'HEAD', 'POST'])
 /** Name of the route constraint that sends preflights, and only preflights, to our OPTIONS routes. */
 export const STRATEGY = 'fastifyCorsPolicyPreflight'
 const PREFLIGHT = 'preflight'
-
-/** Everything a preflight on one path needs, filled in as routes on the path are added. */
-export interface PathEntry {
-  readonly url: string
-  /** The policy of each method on the path; false where the route turned CORS off. */
-  readonly byMethod: Map<string, CompiledPolicy | false>
-  /** Methods grouped by origin matcher, for `methods: 'auto'`; rebuilt when a route is added. */
-  groups: Array<{ policy: CompiledPolicy, methods: string }>
-  /** The preflight's `Vary` value. */
-  vary: string
-}
-
-/** The paths of every registration on one server, looked up by the preflight routes. */
-export interface PathTable {
-  readonly router: FindMyWay.Instance<FindMyWay.HTTPVersion.V1>
-  /** Every entry, in the order paths were first seen (for policies()). */
-  readonly entries: PathEntry[]
-}
-
-const tables = new WeakMap<object, PathTable>()
-
-/** One table per server (shared by every scope and registration), with Fastify's router options. */
-export function pathTable (fastify: FastifyInstance): PathTable {
-  let table = tables.get(fastify.server)
-  if (table === undefined) {
-    const c = fastify.initialConfig
-    // The same path matching as Fastify's router. useSemicolonDelimiter is a find-my-way
-    // option its type declarations omit.
-    const config: FindMyWay.Config<FindMyWay.HTTPVersion.V1> & { useSemicolonDelimiter?: boolean } = {
-      ignoreTrailingSlash: c.ignoreTrailingSlash,
-      ignoreDuplicateSlashes: c.ignoreDuplicateSlashes,
-      caseSensitive: c.caseSensitive,
-      maxParamLength: c.maxParamLength,
-      useSemicolonDelimiter: c.useSemicolonDelimiter,
-      allowUnsafeRegex: c.allowUnsafeRegex
-    }
-    table = { router: FindMyWay(config), entries: [] }
-    tables.set(fastify.server, table)
-  }
-  return table
-}
-
-/** The entry for `url`, created on first use ('/a/:id' and '/a/:name' are one path). */
-export function pathEntry (table: PathTable, url: string): PathEntry {
-  const found = table.router.findRoute('OPTIONS', url)
-  if (found !== null) return found.store as PathEntry
-  const entry: PathEntry = { url, byMethod: new Map(), groups: [], vary: '' }
-  table.router.on('OPTIONS', url, noop, entry)
-  table.entries.push(entry)
-  return entry
-}
-
-// find-my-way requires a handler per route; this table is only read for its stores.
-/* c8 ignore next */
-function noop (): void {}
-
-/** Records `method`'s policy on the path and recomputes what depends on the set of methods. */
-export function addMethod (entry: PathEntry, method: string, policy: CompiledPolicy | false): void {
-  // A path can carry one method twice (e.g. version constraints); the first route keeps it.
-  if (entry.byMethod.has(method)) return
-  entry.byMethod.set(method, policy)
-  // Methods whose policies match origins alike and answer preflights alike share a group.
-  const groups: Array<{ policy: CompiledPolicy, methods: string[] }> = []
-  let allPublic = true
-  for (const [m, p] of entry.byMethod) {
-    if (p === false) continue
-    if (!p.public) allPublic = false
-    const group = groups.find((g) => g.policy.matcher === p.matcher && g.policy.credentials === p.credentials &&
-      g.policy.allowHeaders === p.allowHeaders)
-    if (group === undefined) groups.push({ policy: p, methods: [m] })
-    else group.methods.push(m)
-  }
-  entry.groups = groups.map((g) => ({ policy: g.policy, methods: g.methods.join(', ') }))
-  entry.vary = allPublic ? VARY_PUBLIC : VARY
-}
-
-// The two preflight Vary values, shared by every path.
-const VARY_PUBLIC = 'Access-Control-Request-Method, Access-Control-Request-Headers, Access-Control-Request-Private-Network'
-const VARY = 'Origin, ' + VARY_PUBLIC
 
 type Strategy = Parameters<FastifyInstance['addConstraintStrategy']>[0]
 type Stored = NonNullable<ReturnType<ReturnType<Strategy['storage']>['get']>>
@@ -126,9 +47,9 @@ export function preflightStrategy (table: PathTable): Strategy {
     deriveConstraint (req: PreflightRequest): string | undefined {
       if (req.method !== 'OPTIONS' || req.headers.origin === undefined ||
         req.headers['access-control-request-method'] === undefined) return undefined
-      const found = table.router.find('OPTIONS', req.url as string)
+      const found = findEntry(table, req.url as string)
       if (found === null) return undefined
-      req[kEntry] = found.store as PathEntry
+      req[kEntry] = found
       return PREFLIGHT
     }
   }

@@ -1,5 +1,5 @@
 import { test } from 'tap'
-import Fastify from 'fastify'
+import Fastify, { type FastifyServerOptions } from 'fastify'
 import cors from '../lib/index.js'
 import { build, corsHeaders, ok, preflight } from './helpers.js'
 
@@ -245,6 +245,28 @@ test("preflight path matching follows Fastify's router options", async (t) => {
   const strict = await build({}, (app) => app.get('/x', ok))
   t.equal((await preflight(strict, '/x/', A, 'GET')).statusCode, 404, 'no route /x/, as for every other method')
   t.equal((await preflight(strict, '/x?a=1', A, 'GET')).statusCode, 204, 'the query string is not part of the path')
+})
+
+test('router options given as routerOptions, top-level, or both: a preflight is answered exactly when its request routes', async (t) => {
+  const configs: FastifyServerOptions[] = [
+    { routerOptions: { caseSensitive: false, ignoreTrailingSlash: true } },
+    { routerOptions: { ignoreDuplicateSlashes: true } },
+    { routerOptions: { caseSensitive: false }, ignoreTrailingSlash: true },
+    { routerOptions: { useSemicolonDelimiter: true, maxParamLength: 5 } },
+    {}
+  ]
+  const targets = ['/Items/a', '/items/a/', '/items//a', '/items/a;v=1', '/items/%61', '/users/7/', '/USERS/7', '/items/A', '/users/123456']
+  for (const config of configs) {
+    const app = await build({}, (app) => {
+      app.put('/items/a', ok)
+      app.put('/users/:id', ok)
+    }, config)
+    for (const url of targets) {
+      const routed = (await app.inject({ method: 'PUT', url })).statusCode === 200
+      const res = await preflight(app, url, A, 'PUT')
+      t.equal(res.headers['access-control-allow-origin'] === '*', routed, `${JSON.stringify(config)} ${url}: routed ${routed}`)
+    }
+  }
 })
 
 test("regression (found by the property test): methods: 'auto' given as a string stays 'auto'", async (t) => {

@@ -1,0 +1,168 @@
+import type { FastifyInstance } from 'fastify'
+import FindMyWay from 'find-my-way'
+import type { CompiledPolicy } from './policy.js'
+
+/** Everything a preflight on one path needs, filled in as routes on the path are added. */
+export interface PathEntry {
+  readonly url: string
+  /** The policy of each method on the path; false where the route turned CORS off. */
+  readonly byMethod: Map<string, CompiledPolicy | false>
+  /** Methods grouped by origin matcher, for `methods: 'auto'`; rebuilt when a route is added. */
+  groups: Array<{ policy: CompiledPolicy, methods: string }>
+  /** The preflight's `Vary` value. */
+  vary: string
+}
+
+/** The router options that change which path a URL names. */
+interface Matching {
+  readonly ignoreTrailingSlash: boolean
+  readonly ignoreDuplicateSlashes: boolean
+  readonly caseSensitive: boolean
+  readonly useSemicolonDelimiter: boolean
+}
+
+/**
+ * The paths of every registration on one server. Static paths (most of them) sit in a Map,
+ * keyed the way find-my-way compares them; only paths with parameters or wildcards need a
+ * router, whose entries cost about 1.4 KB each.
+ */
+export interface PathTable {
+  readonly matching: Matching
+  readonly exact: Map<string, PathEntry>
+  readonly patterns: FindMyWay.Instance<FindMyWay.HTTPVersion.V1>
+  /** Every entry, in the order paths were first seen (for policies()). */
+  readonly entries: PathEntry[]
+}
+
+const tables = new WeakMap<object, PathTable>()
+
+/** One table per server (shared by every scope and registration), with Fastify's router options. */
+export function pathTable (fastify: FastifyInstance): PathTable {
+  let table = tables.get(fastify.server)
+  if (table === undefined) {
+    const c = fastify.initialConfig
+    // Fastify 5 takes router options top-level (deprecated) or in `routerOptions`, and its
+    // initialConfig fills routerOptions with defaults; so the value that is not the default wins.
+    const r: Partial<typeof c> = (c as { routerOptions?: Partial<typeof c> }).routerOptions ?? {}
+    const matching: Matching = {
+      ignoreTrailingSlash: r.ignoreTrailingSlash === true || c.ignoreTrailingSlash === true,
+      ignoreDuplicateSlashes: r.ignoreDuplicateSlashes === true || c.ignoreDuplicateSlashes === true,
+      caseSensitive: r.caseSensitive !== false && c.caseSensitive !== false,
+      useSemicolonDelimiter: r.useSemicolonDelimiter === true || c.useSemicolonDelimiter === true
+    }
+    // useSemicolonDelimiter is a find-my-way option its type declarations omit.
+    const config: FindMyWay.Config<FindMyWay.HTTPVersion.V1> & { useSemicolonDelimiter?: boolean } = {
+      ...matching,
+      maxParamLength: r.maxParamLength !== undefined && r.maxParamLength !== 100 ? r.maxParamLength : c.maxParamLength,
+      allowUnsafeRegex: r.allowUnsafeRegex === true || c.allowUnsafeRegex === true
+    }
+    table = { matching, exact: new Map(), patterns: FindMyWay(config), entries: [] }
+    tables.set(fastify.server, table)
+  }
+  return table
+}
+
+/** A route path without parameters or wildcards, as find-my-way stores it; null for the others. */
+export function staticKey (path: string, m: Matching): string | null {
+  if (path.includes('*') || path.replaceAll('::', '').includes(':')) return null
+  if (m.ignoreDuplicateSlashes) path = FindMyWay.removeDuplicateSlashes(path)
+  if (m.ignoreTrailingSlash) path = FindMyWay.trimLastSlash(path)
+  if (!m.caseSensitive) path = path.toLowerCase()
+  return path.replaceAll('::', ':').replaceAll('%', '%25')
+}
+
+/** The path of an absolute-form request target ('http://host/p?q' is '/p?q'); null if it is not one. */
+function absolutePath (url: string): string | null {
+  const start = url.indexOf('://')
+  if (start === -1) return null
+  const scheme = url.slice(0, start).toLowerCase()
+  if (scheme !== 'http' && scheme !== 'https') return null
+  // Fragments are not part of a request target; find-my-way refuses them here.
+  if (url.includes('#', start + 3)) return null
+  let end = start + 3
+  while (end < url.length && url[end] !== '/' && url[end] !== '?') end++
+  if (end === start + 3) return null
+  return url[end] === '/' ? url.slice(end) : '/' + url.slice(end)
+}
+
+/**
+ * A request target as find-my-way compares it with static paths: the path before `?` or `#`
+ * (or `;`), percent-decoded except for reserved characters, then the router's slash and case
+ * options. Null when the target is not one find-my-way would route.
+ */
+export function requestKey (url: string, m: Matching): string | null {
+  let path: string | null = url
+  if (url.charCodeAt(0) !== 47) {
+    path = absolutePath(url)
+    if (path === null) return null
+  }
+  for (let i = 1; i < path.length; i++) {
+    const c = path.charCodeAt(i)
+    if (c === 63 || c === 35 || (c === 59 && m.useSemicolonDelimiter)) {
+      path = path.slice(0, i)
+      break
+    }
+  }
+  if (path.includes('%')) {
+    try {
+      // decodeURI keeps reserved characters encoded; '%25' must stay encoded too.
+      path = decodeURI(path.replaceAll('%25', '%2525'))
+    } catch {
+      return null
+    }
+  }
+  if (m.ignoreDuplicateSlashes) path = FindMyWay.removeDuplicateSlashes(path)
+  if (m.ignoreTrailingSlash) path = FindMyWay.trimLastSlash(path)
+  return m.caseSensitive ? path : path.toLowerCase()
+}
+
+/** The entry for a route path, created on first use ('/a/:id' and '/a/:name' are one path). */
+export function pathEntry (table: PathTable, url: string): PathEntry {
+  const key = staticKey(url, table.matching)
+  let entry = key === null ? table.patterns.findRoute('OPTIONS', url)?.store as PathEntry | undefined : table.exact.get(key)
+  if (entry !== undefined) return entry
+  entry = { url, byMethod: new Map(), groups: [], vary: '' }
+  if (key === null) table.patterns.on('OPTIONS', url, noop, entry)
+  else table.exact.set(key, entry)
+  table.entries.push(entry)
+  return entry
+}
+
+/**
+ * The entry of the path a request target names, as Fastify's router would resolve it: a static
+ * path wins over a pattern (find-my-way tries static nodes first), so the Map is asked first.
+ */
+export function findEntry (table: PathTable, url: string): PathEntry | null {
+  const key = requestKey(url, table.matching)
+  const entry = key === null ? undefined : table.exact.get(key)
+  if (entry !== undefined) return entry
+  return (table.patterns.find('OPTIONS', url)?.store as PathEntry | undefined) ?? null
+}
+
+// find-my-way requires a handler per route; this table is only read for its stores.
+/* c8 ignore next */
+function noop (): void {}
+
+/** Records `method`'s policy on the path and recomputes what depends on the set of methods. */
+export function addMethod (entry: PathEntry, method: string, policy: CompiledPolicy | false): void {
+  // A path can carry one method twice (e.g. version constraints); the first route keeps it.
+  if (entry.byMethod.has(method)) return
+  entry.byMethod.set(method, policy)
+  // Methods whose policies match origins alike and answer preflights alike share a group.
+  const groups: Array<{ policy: CompiledPolicy, methods: string[] }> = []
+  let allPublic = true
+  for (const [m, p] of entry.byMethod) {
+    if (p === false) continue
+    if (!p.public) allPublic = false
+    const group = groups.find((g) => g.policy.matcher === p.matcher && g.policy.credentials === p.credentials &&
+      g.policy.allowHeaders === p.allowHeaders)
+    if (group === undefined) groups.push({ policy: p, methods: [m] })
+    else group.methods.push(m)
+  }
+  entry.groups = groups.map((g) => ({ policy: g.policy, methods: g.methods.join(', ') }))
+  entry.vary = allPublic ? VARY_PUBLIC : VARY
+}
+
+// The two preflight Vary values, shared by every path.
+const VARY_PUBLIC = 'Access-Control-Request-Method, Access-Control-Request-Headers, Access-Control-Request-Private-Network'
+const VARY = 'Origin, ' + VARY_PUBLIC
