@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { runOriginFunction } from './actual.js'
 import { corsCheck, needsPreflight, preflightCheck, preflightHeaders, type PageRequest, type ResponseHeaders } from './fetch-model.js'
 import type { CompiledPolicy } from './policy.js'
-import { findEntry, type PathEntry, type PathTable } from './paths.js'
+import { findEntry, policyOf, routesOf, type PathEntry, type PathTable } from './paths.js'
 import type { CorsPolicy } from './schema.js'
 
 /** A preflight carrying this header with this process's secret gets its denial reason back. */
@@ -60,7 +60,7 @@ export async function explain (fastify: FastifyInstance, table: PathTable, globa
   const headers = Object.fromEntries(Object.entries(input.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]))
   const page: PageRequest = { method: input.method, origin: input.origin, headers, credentials: input.credentials === true }
   const entry = findEntry(table, input.url)
-  const route = entry?.byMethod.get(input.method)
+  const route = entry === null ? undefined : policyOf(entry, input.method)
   const policy = route ?? global
   const source = route === undefined
     ? `no route ${input.method} ${input.url} in scope, so its 404 answer uses global options`
@@ -104,7 +104,7 @@ export async function explain (fastify: FastifyInstance, table: PathTable, globa
 export function policies (table: PathTable): PolicyRow[] {
   const rows: PolicyRow[] = []
   for (const entry of table.entries) {
-    for (const [method, policy] of entry.byMethod) {
+    for (const [method, policy] of routesOf(entry)) {
       rows.push({ method, url: entry.url, source: policy === false ? 'cors: false' : policy.label, effective: policy === false ? null : policy.source })
     }
   }

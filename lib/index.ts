@@ -11,7 +11,7 @@ import { compilePolicy, mergePolicy, type CompiledPolicy } from './policy.js'
 import { addMethod, pathEntry, pathTable, type PathTable } from './paths.js'
 import { answerPreflight, preflightStrategy, STRATEGY } from './preflight.js'
 import { explain, policies, printPolicies, type ExplainInput, type Explanation, type PolicyRow } from './explain.js'
-import { findUncovered, pathKey } from './uncovered.js'
+import { findUncovered } from './uncovered.js'
 import { checkMerged, insecureOrigins, readPolicy } from './validate.js'
 import type { CorsOptions, CorsPolicy, OriginOption, RouteCors } from './schema.js'
 
@@ -72,10 +72,7 @@ interface ScopeState {
   readonly globalPolicy: CorsPolicy
   readonly matchers: Map<OriginOption, OriginMatcher>
   readonly table: PathTable
-  /** "METHOD path" of every route this registration saw, for the startup check; then freed. */
-  seen: Set<string> | null
-  readonly prefix: string
-  /** One pair of hooks per compiled policy, shared by the routes that use it. */
+  /** One pair of hooks per compiled policy, shared by the routes that use it; freed at ready. */
   readonly hooks: Map<CompiledPolicy, ReturnType<typeof routeHooks>>
   /** The last route policy compiled, for the HEAD route that follows its GET route. */
   last: { declared: unknown, url: string, policy: CompiledPolicy } | null
@@ -99,12 +96,6 @@ function declaredPolicy (route: SeenRoute, label: string): unknown {
 function onRoute (this: ScopedInstance, state: ScopeState, route: SeenRoute): void {
   if (route[kOwnRoute] === true) return
   const methods = Array.isArray(route.method) ? route.method : [route.method]
-  if (state.seen !== null) {
-    const key = pathKey(route.url)
-    for (const method of methods) state.seen.add(`${method} ${key}`)
-    // Fastify also registers `prefix + '/'` for a '' route path, without calling onRoute for it.
-    if (route.routePath === '' && route.prefix !== '') for (const method of methods) state.seen.add(`${method} ${key}/`)
-  }
   // Seen, but governed by a registration in a nearer scope.
   if (this[kScope] !== state) return
   const label = routeLabel(route.method, route.url)
@@ -171,13 +162,15 @@ const corsPolicy: FastifyPluginAsync<CorsOptions> = async function corsPolicy (f
   if (Object.hasOwn(instance, kScope)) throw new FST_CORS_ALREADY_REGISTERED()
   const globalPolicy = readPolicy(options, 'global options')
   const matchers = new Map<OriginOption, OriginMatcher>()
+  // Routes that exist already were declared before the plugin. On the root every route is in
+  // scope; in a prefixed scope, the routes under the prefix are. An unprefixed child scope cannot
+  // tell its routes from its siblings', so it cannot check.
+  if (Object.getPrototypeOf(fastify) === Object.prototype || fastify.prefix !== '') findUncovered(fastify, fastify.prefix, STRATEGY)
   const state: ScopeState = {
     global: compile(fastify, globalPolicy, 'global options', matchers),
     globalPolicy,
     matchers,
     table: pathTable(fastify),
-    seen: new Set(),
-    prefix: fastify.prefix,
     hooks: new Map(),
     last: null
   }
@@ -231,19 +224,13 @@ const corsPolicy: FastifyPluginAsync<CorsOptions> = async function corsPolicy (f
     sendHeaders(state.global, request, reply, payload, done)
   })
 
-  // On the root every route is in scope; in a prefixed scope, the routes under the prefix are.
-  // An unprefixed child scope cannot tell its routes from its siblings', so it cannot check.
-  const isRoot = Object.getPrototypeOf(fastify) === Object.prototype
-  if (isRoot || state.prefix !== '') {
-    fastify.addHook('onReady', function (this: FastifyInstance, done) {
-      const seen = state.seen as Set<string>
-      state.seen = null
-      findUncovered(this, state.prefix, seen, STRATEGY)
-      done()
-    })
-  } else {
-    state.seen = null
-  }
+  fastify.addHook('onReady', function (this: FastifyInstance, done) {
+    // Free what only registration needed (no route is added after ready).
+    state.matchers.clear()
+    state.hooks.clear()
+    state.last = null
+    done()
+  })
 }
 
 /** The plugin. Register it before declaring routes: `await app.register(cors, options)`. */

@@ -5,12 +5,21 @@ import type { CompiledPolicy } from './policy.js'
 /** Everything a preflight on one path needs, filled in as routes on the path are added. */
 export interface PathEntry {
   readonly url: string
-  /** The policy of each method on the path; false where the route turned CORS off. */
-  readonly byMethod: Map<string, CompiledPolicy | false>
-  /** Methods grouped by origin matcher, for `methods: 'auto'`; rebuilt when a route is added. */
-  groups: Array<{ policy: CompiledPolicy, methods: string }>
-  /** The preflight's `Vary` value. */
-  vary: string
+  /**
+   * Each method on the path followed by its policy (false where the route turned CORS off):
+   * [method, policy, method, policy, …]. A flat array is the smallest form for the few methods
+   * a path has; read it with policyOf() and routesOf().
+   */
+  routes: ReadonlyArray<string | CompiledPolicy | false>
+  /** What preflights on the path share, worked out at the first one (no routes are added after ready). */
+  shared: Shared | null
+}
+
+/** Per path, for every preflight: the methods grouped for `methods: 'auto'`, and `Vary`. */
+export interface Shared {
+  /** Methods whose policies match origins alike and answer preflights alike, as header text. */
+  readonly groups: ReadonlyArray<{ readonly policy: CompiledPolicy, readonly methods: string }>
+  readonly vary: string
 }
 
 /** The router options that change which path a URL names. */
@@ -121,7 +130,7 @@ export function pathEntry (table: PathTable, url: string): PathEntry {
   const key = staticKey(url, table.matching)
   let entry = key === null ? table.patterns.findRoute('OPTIONS', url)?.store as PathEntry | undefined : table.exact.get(key)
   if (entry !== undefined) return entry
-  entry = { url, byMethod: new Map(), groups: [], vary: '' }
+  entry = { url, routes: [], shared: null }
   if (key === null) table.patterns.on('OPTIONS', url, noop, entry)
   else table.exact.set(key, entry)
   table.entries.push(entry)
@@ -143,15 +152,36 @@ export function findEntry (table: PathTable, url: string): PathEntry | null {
 /* c8 ignore next */
 function noop (): void {}
 
-/** Records `method`'s policy on the path and recomputes what depends on the set of methods. */
+/** `method`'s policy on the path; undefined when the path has no such route. */
+export function policyOf (entry: PathEntry, method: string): CompiledPolicy | false | undefined {
+  const routes = entry.routes
+  for (let i = 0; i < routes.length; i += 2) {
+    if (routes[i] === method) return routes[i + 1] as CompiledPolicy | false
+  }
+  return undefined
+}
+
+/** The path's methods and their policies, as pairs. */
+export function routesOf (entry: PathEntry): Array<[string, CompiledPolicy | false]> {
+  const pairs: Array<[string, CompiledPolicy | false]> = []
+  for (let i = 0; i < entry.routes.length; i += 2) pairs.push([entry.routes[i] as string, entry.routes[i + 1] as CompiledPolicy | false])
+  return pairs
+}
+
+/** Records `method`'s policy on the path. */
 export function addMethod (entry: PathEntry, method: string, policy: CompiledPolicy | false): void {
   // A path can carry one method twice (e.g. version constraints); the first route keeps it.
-  if (entry.byMethod.has(method)) return
-  entry.byMethod.set(method, policy)
-  // Methods whose policies match origins alike and answer preflights alike share a group.
+  if (policyOf(entry, method) !== undefined) return
+  entry.routes = entry.routes.concat(method, policy) // exact length (a spread leaves spare capacity)
+  entry.shared = null
+}
+
+/** The path's groups and Vary, worked out once. */
+export function sharedOf (entry: PathEntry): Shared {
+  if (entry.shared !== null) return entry.shared
   const groups: Array<{ policy: CompiledPolicy, methods: string[] }> = []
   let allPublic = true
-  for (const [m, p] of entry.byMethod) {
+  for (const [m, p] of routesOf(entry)) {
     if (p === false) continue
     if (!p.public) allPublic = false
     const group = groups.find((g) => g.policy.matcher === p.matcher && g.policy.credentials === p.credentials &&
@@ -159,8 +189,11 @@ export function addMethod (entry: PathEntry, method: string, policy: CompiledPol
     if (group === undefined) groups.push({ policy: p, methods: [m] })
     else group.methods.push(m)
   }
-  entry.groups = groups.map((g) => ({ policy: g.policy, methods: g.methods.join(', ') }))
-  entry.vary = allPublic ? VARY_PUBLIC : VARY
+  entry.shared = {
+    groups: groups.map((g) => ({ policy: g.policy, methods: g.methods.join(', ') })),
+    vary: allPublic ? VARY_PUBLIC : VARY
+  }
+  return entry.shared
 }
 
 // The two preflight Vary values, shared by every path.

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { IncomingMessage } from 'node:http'
 import { runOriginFunction } from './actual.js'
 import { EXPLAIN_HEADER, EXPLAIN_SECRET, REASON_HEADER } from './explain.js'
-import { findEntry, type PathEntry, type PathTable } from './paths.js'
+import { findEntry, policyOf, routesOf, sharedOf, type PathEntry, type PathTable } from './paths.js'
 import type { CompiledPolicy } from './policy.js'
 import { addVary } from './vary.js'
 
@@ -99,7 +99,7 @@ function cacheSafe (other: CompiledPolicy, asked: CompiledPolicy): boolean {
 
 /** `'auto'` methods: those on the path whose policy admits this origin and is cache-safe. */
 function autoMethods (entry: PathEntry, policy: CompiledPolicy, origin: string, request: FastifyRequest): string | Promise<string> {
-  const groups = entry.groups
+  const groups = sharedOf(entry).groups
   if (groups.length === 1) return groups[0].methods
   let pending = false
   const answers = groups.map(({ policy: other }): boolean | Promise<boolean> => {
@@ -156,10 +156,10 @@ export function answerPreflight (request: FastifyRequest, reply: FastifyReply, _
   const entry = (request.raw as PreflightRequest)[kEntry] as PathEntry
   const origin = request.headers.origin as string
   const method = request.headers['access-control-request-method'] as string
-  addVary(reply, entry.vary)
-  const policy = entry.byMethod.get(method)
+  addVary(reply, sharedOf(entry).vary)
+  const policy = policyOf(entry, method)
   if (policy === undefined) {
-    deny(request, reply, `no route ${method} ${entry.url} (methods on this path: ${[...entry.byMethod.keys()].join(', ')})`)
+    deny(request, reply, `no route ${method} ${entry.url} (methods on this path: ${routesOf(entry).map(([m]) => m).join(', ')})`)
   } else if (policy === false) {
     deny(request, reply, `CORS is off for route ${method} ${entry.url}`)
   } else if (policy.matcher.fn === null) {
