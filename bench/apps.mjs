@@ -9,7 +9,7 @@ export const LIST = Array.from({ length: 1000 }, (_, i) => `https://tenant${i}.e
 export const REGEX = /^https:\/\/[a-z0-9-]+\.example\.com$/
 const HEADERS = ['content-type', 'x-token']
 
-/** scenario: basic | many | list | regex | scale:<n> */
+/** scenario: basic | many | list | regex | scale:<n> (static paths) | pscale:<n> (paths with a parameter) */
 function globalPolicy (scenario) {
   if (scenario === 'list') return { origin: LIST }
   if (scenario === 'regex') return { origin: REGEX }
@@ -18,7 +18,7 @@ function globalPolicy (scenario) {
 
 function routeCount (scenario) {
   if (scenario === 'many') return 200
-  if (scenario.startsWith('scale:')) return Number(scenario.slice(6))
+  if (scenario.includes('scale:')) return Number(scenario.split(':')[1])
   return 0
 }
 
@@ -56,8 +56,9 @@ export async function build (kind, scenario, logger = false) {
   for (let i = 0; i < n; i++) {
     const own = { origin: `https://o${i}.example.com` }
     const opts = kind === 'policy' ? { cors: own } : kind === 'fastify-cors' ? { config: { cors: own } } : {}
-    app.get(`/r${i}`, opts, handler)
-    app.put(`/r${i}`, opts, handler)
+    const path = scenario.startsWith('pscale:') ? `/r${i}/:id` : `/r${i}`
+    app.get(path, opts, handler)
+    app.put(path, opts, handler)
   }
   await app.ready()
   return app
