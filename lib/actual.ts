@@ -106,18 +106,12 @@ export function sendHeaders (policy: CompiledPolicy, request: FastifyRequest, re
   }, /* c8 ignore next */ done) // runOriginFunction never rejects; kept so a bug cannot hang the reply
 }
 
-/** A route's hooks. Only function origins need onRequest: to await them before the handler. */
-export function routeHooks (policy: CompiledPolicy): {
-  onRequest: ((request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => void) | null
-  onSend: (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: OnSendDone) => void
-} {
-  const onSend = function corsOnSend (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: OnSendDone): void {
-    // After reply.callNotFound() the route's hooks still run; the scope's 404 hook answers instead.
-    if (request.is404) done(null, payload)
-    else sendHeaders(policy, request, reply, payload, done)
-  }
-  if (policy.matcher.fn === null) return { onRequest: null, onSend }
-  const onRequest = function corsOnRequest (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void {
+/**
+ * The onRequest hook of routes whose origin is a function: the answer is awaited before the
+ * handler runs and kept for onSend.
+ */
+export function originHook (policy: CompiledPolicy): (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => void {
+  return function corsOrigin (request, _reply, done) {
     const origin = request.headers.origin
     if (origin === undefined) {
       done()
@@ -137,5 +131,4 @@ export function routeHooks (policy: CompiledPolicy): {
       done()
     }, /* c8 ignore next */ done)
   }
-  return { onRequest, onSend }
 }

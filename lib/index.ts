@@ -4,11 +4,11 @@ import type {
   RawRequestDefaultExpression, RawServerBase, RawServerDefault, RouteGenericInterface, RouteOptions
 } from 'fastify'
 import fp from 'fastify-plugin'
-import { kAllowed, kPolicy, routeHooks, sendHeaders } from './actual.js'
+import { kAllowed, kPolicy, originHook, sendHeaders } from './actual.js'
 import { FST_CORS_ALREADY_REGISTERED, FST_CORS_DUPLICATE_POLICY } from './errors.js'
 import type { OriginMatcher } from './origin.js'
 import { compilePolicy, mergePolicy, type CompiledPolicy } from './policy.js'
-import { addMethod, pathEntry, pathTable, type PathTable } from './paths.js'
+import { addMethod, pathEntry, pathTable, policyOf, type PathTable } from './paths.js'
 import { answerPreflight, preflightStrategy, STRATEGY } from './preflight.js'
 import { explain, policies, printPolicies, type ExplainInput, type Explanation, type PolicyRow } from './explain.js'
 import { findUncovered } from './uncovered.js'
@@ -72,11 +72,19 @@ interface ScopeState {
   readonly globalPolicy: CorsPolicy
   readonly matchers: Map<OriginOption, OriginMatcher>
   readonly table: PathTable
-  /** One pair of hooks per compiled policy, shared by the routes that use it; freed at ready. */
-  readonly hooks: Map<CompiledPolicy, ReturnType<typeof routeHooks>>
+  /** The onRequest hook of each policy with a function origin, shared by its routes; freed at ready. */
+  readonly originHooks: Map<CompiledPolicy, ReturnType<typeof originHook>>
   /** The last route policy compiled, for the HEAD route that follows its GET route. */
   last: { declared: unknown, url: string, policy: CompiledPolicy } | null
 }
+
+/**
+ * A route's own policy in its config, for the few routes the path table cannot speak for: OPTIONS
+ * routes, and a second route for one method and path (e.g. another version constraint). The rest
+ * get theirs from the table: a property here gives every route config its own hidden class.
+ */
+const kRoutePolicy = Symbol('fastify-cors-policy.routePolicy')
+type RouteConfig = { url?: string, [kRoutePolicy]?: CompiledPolicy | false }
 
 type ScopedInstance = FastifyInstance & { [kScope]?: ScopeState }
 type SeenRoute = RouteOptions & { routePath: string, prefix: string, [kOwnRoute]?: true }
@@ -104,24 +112,27 @@ function onRoute (this: ScopedInstance, state: ScopeState, route: SeenRoute): vo
   const policy = declared === false
     ? false
     : declared === undefined ? state.global : routePolicy.call(this, state, declared, route.url, label)
-  if (policy !== false) {
-    // New arrays: the route's own may be shared with other routes.
-    const hooks = state.hooks.get(policy) ?? routeHooks(policy)
-    state.hooks.set(policy, hooks)
-    if (hooks.onRequest !== null) route.onRequest = [...toList(route.onRequest), hooks.onRequest] as RouteOptions['onRequest']
-    route.onSend = [...toList(route.onSend), hooks.onSend] as RouteOptions['onSend']
+  if (policy !== false && policy.matcher.fn !== null) {
+    const hook = state.originHooks.get(policy) ?? originHook(policy)
+    state.originHooks.set(policy, hook)
+    // A new array: the route's own may be shared with other routes.
+    route.onRequest = [...toList(route.onRequest), hook] as RouteOptions['onRequest']
   }
 
   // The app's own OPTIONS routes answer their path's preflights themselves: the router prefers
   // them over the catch-all. Every other method goes into the path's table.
-  if (methods.includes('OPTIONS')) return
-  const entry = pathEntry(state.table, route.url)
-  for (const method of methods) addMethod(entry, method, policy)
-  // Fastify serves a '' route path under a prefix at `prefix` and `prefix + '/'`.
-  if (route.routePath === '' && route.prefix !== '') {
-    const slashed = pathEntry(state.table, route.url + '/')
-    for (const method of methods) addMethod(slashed, method, policy)
+  let listed = !methods.includes('OPTIONS')
+  if (listed) {
+    const entry = pathEntry(state.table, route.url)
+    for (const method of methods) addMethod(entry, method, policy)
+    listed = methods.every((method) => policyOf(entry, method) === policy)
+    // Fastify serves a '' route path under a prefix at `prefix` and `prefix + '/'`.
+    if (route.routePath === '' && route.prefix !== '') {
+      const slashed = pathEntry(state.table, route.url + '/')
+      for (const method of methods) addMethod(slashed, method, policy)
+    }
   }
+  if (!listed) route.config = { ...route.config, [kRoutePolicy]: policy } as RouteOptions['config']
 }
 
 // The preflight scope's onRequest hook answers every request routed to its routes.
@@ -171,7 +182,7 @@ const corsPolicy: FastifyPluginAsync<CorsOptions> = async function corsPolicy (f
     globalPolicy,
     matchers,
     table: pathTable(fastify),
-    hooks: new Map(),
+    originHooks: new Map(),
     last: null
   }
   instance[kScope] = state
@@ -213,21 +224,35 @@ const corsPolicy: FastifyPluginAsync<CorsOptions> = async function corsPolicy (f
     if (own.prefix !== '') own.route({ ...preflightRoute, url: '/' })
   })
 
-  // 404s (the not-found handler, reply.callNotFound(), bad URLs) get the scope's global policy.
-  // Routes carry their own onSend, so this hook does nothing for them.
-  fastify.addHook('onSend', function corsNotFound (this: ScopedInstance, request: FastifyRequest, reply: FastifyReply, payload, done) {
-    if (!request.is404 || this[kScope] !== state ||
-      (request.method === 'OPTIONS' && request.headers['access-control-request-method'] !== undefined)) {
+  // One onSend hook for every response in scope. A route's policy comes from the path table (or
+  // its config); a 404 (the not-found handler, reply.callNotFound()) gets the global policy.
+  // Route-level hooks would cost a closure per policy and a second bound hook per route.
+  fastify.addHook('onSend', function corsHeaders (this: ScopedInstance, request: FastifyRequest, reply: FastifyReply, payload, done) {
+    // Nested registrations each add this hook; the nearest one governs.
+    if (this[kScope] !== state) {
       done(null, payload)
       return
     }
-    sendHeaders(state.global, request, reply, payload, done)
+    const config = request.routeOptions.config as RouteConfig
+    let policy: CompiledPolicy | false | undefined
+    if (config.url === undefined) {
+      // An unanswered preflight stays without CORS headers, as a refused one does.
+      policy = request.method === 'OPTIONS' && request.headers['access-control-request-method'] !== undefined ? false : state.global
+    } else {
+      policy = config[kRoutePolicy]
+      if (policy === undefined) {
+        const entry = state.table.byUrl.get(config.url)
+        policy = entry === undefined ? undefined : policyOf(entry, request.method)
+      }
+    }
+    if (policy === undefined || policy === false) done(null, payload)
+    else sendHeaders(policy, request, reply, payload, done)
   })
 
   fastify.addHook('onReady', function (this: FastifyInstance, done) {
     // Free what only registration needed (no route is added after ready).
     state.matchers.clear()
-    state.hooks.clear()
+    state.originHooks.clear()
     state.last = null
     done()
   })

@@ -39,6 +39,8 @@ export interface PathTable {
   readonly matching: Matching
   readonly exact: Map<string, PathEntry>
   readonly patterns: FindMyWay.Instance<FindMyWay.HTTPVersion.V1>
+  /** The entry of each route URL as declared, for responses (a route's config names its URL). */
+  readonly byUrl: Map<string, PathEntry>
   /** Every entry, in the order paths were first seen (for policies()). */
   readonly entries: PathEntry[]
 }
@@ -65,7 +67,7 @@ export function pathTable (fastify: FastifyInstance): PathTable {
       maxParamLength: r.maxParamLength !== undefined && r.maxParamLength !== 100 ? r.maxParamLength : c.maxParamLength,
       allowUnsafeRegex: r.allowUnsafeRegex === true || c.allowUnsafeRegex === true
     }
-    table = { matching, exact: new Map(), patterns: FindMyWay(config), entries: [] }
+    table = { matching, exact: new Map(), patterns: FindMyWay(config), byUrl: new Map(), entries: [] }
     tables.set(fastify.server, table)
   }
   return table
@@ -127,13 +129,17 @@ export function requestKey (url: string, m: Matching): string | null {
 
 /** The entry for a route path, created on first use ('/a/:id' and '/a/:name' are one path). */
 export function pathEntry (table: PathTable, url: string): PathEntry {
-  const key = staticKey(url, table.matching)
-  let entry = key === null ? table.patterns.findRoute('OPTIONS', url)?.store as PathEntry | undefined : table.exact.get(key)
+  let entry = table.byUrl.get(url)
   if (entry !== undefined) return entry
-  entry = { url, routes: [], shared: null }
-  if (key === null) table.patterns.on('OPTIONS', url, noop, entry)
-  else table.exact.set(key, entry)
-  table.entries.push(entry)
+  const key = staticKey(url, table.matching)
+  entry = key === null ? table.patterns.findRoute('OPTIONS', url)?.store as PathEntry | undefined : table.exact.get(key)
+  if (entry === undefined) {
+    entry = { url, routes: [], shared: null }
+    if (key === null) table.patterns.on('OPTIONS', url, noop, entry)
+    else table.exact.set(key, entry)
+    table.entries.push(entry)
+  }
+  table.byUrl.set(url, entry)
   return entry
 }
 

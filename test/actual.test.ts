@@ -234,6 +234,19 @@ test('a route hook array shared by several routes is not modified', async (t) =>
   t.equal((await app.inject({ url: '/a', headers: { origin: A } })).headers['access-control-allow-origin'], '*')
 })
 
+test("a route's own onRequest hook (a single function) still runs, before the origin function", async (t) => {
+  const order: string[] = []
+  const app = await build({}, (app) => {
+    app.get('/c', {
+      cors: { origin: (o) => { order.push('origin'); return o === A } },
+      onRequest: (_req, _reply, done) => { order.push('own'); done() }
+    }, ok)
+  })
+  const res = await app.inject({ url: '/c', headers: { origin: A } })
+  t.equal(res.headers['access-control-allow-origin'], A)
+  t.same(order, ['own', 'origin'])
+})
+
 test('an allow-list mixing exact origins and RegExps denies what matches neither', async (t) => {
   const app = await build({ origin: [A, /^https:\/\/[a-z]+\.b\.com$/] }, (app) => app.get('/', ok))
   t.same(corsHeaders((await app.inject({ url: '/', headers: { origin: 'https://x.c.com' } })).headers), [])

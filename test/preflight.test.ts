@@ -158,6 +158,16 @@ test("the app's own OPTIONS route wins, declared before or after the other route
   t.equal((await preflight(app, '/plain', A, 'GET')).statusCode, 204)
 })
 
+test("the app's own OPTIONS route answers with its own policy's headers", async (t) => {
+  const app = await build({ origin: A }, (app) => {
+    app.options('/own', { cors: { origin: B } }, async () => 'mine')
+    app.options('/global', async () => 'mine')
+  })
+  t.equal((await preflight(app, '/own', B, 'GET')).headers['access-control-allow-origin'], B)
+  t.same(corsHeaders((await preflight(app, '/own', A, 'GET')).headers), [])
+  t.equal((await preflight(app, '/global', A, 'GET')).headers['access-control-allow-origin'], A)
+})
+
 test('a catch-all OPTIONS route does not collide; it keeps answering non-preflights', async (t) => {
   const app = await build({}, (app) => {
     app.options('*', async () => 'catch-all')
@@ -196,6 +206,22 @@ test('version-constrained routes on one path keep the first policy for the metho
     app.get('/v', { constraints: { version: '2.0.0' }, cors: { origin: B } }, ok)
   })
   t.equal((await preflight(app, '/v', A, 'GET')).headers['access-control-allow-origin'], A)
+  // Actual responses are per route: each version answers with its own policy.
+  const v2 = await app.inject({ url: '/v', headers: { origin: B, 'accept-version': '2.0.0' } })
+  t.equal(v2.headers['access-control-allow-origin'], B)
+  const v2A = await app.inject({ url: '/v', headers: { origin: A, 'accept-version': '2.0.0' } })
+  t.same(corsHeaders(v2A.headers), [], "version 2 does not take version 1's policy")
+  const v1 = await app.inject({ url: '/v', headers: { origin: A, 'accept-version': '1.0.0' } })
+  t.equal(v1.headers['access-control-allow-origin'], A)
+})
+
+test("an unconstrained route declared after a constrained one on its path keeps its own policy", async (t) => {
+  const app = await build({ origin: A }, (app) => {
+    app.get('/w', { constraints: { version: '1.0.0' }, cors: false }, ok)
+    app.get('/w', { cors: { origin: B } }, ok)
+  })
+  t.equal((await app.inject({ url: '/w', headers: { origin: B } })).headers['access-control-allow-origin'], B)
+  t.same(corsHeaders((await app.inject({ url: '/w', headers: { origin: B, 'accept-version': '1.0.0' } })).headers), [])
 })
 
 test('the preflight routes are one hidden catch-all per registration', async (t) => {
