@@ -215,7 +215,7 @@ test('version-constrained routes on one path keep the first policy for the metho
   t.equal(v1.headers['access-control-allow-origin'], A)
 })
 
-test("an unconstrained route declared after a constrained one on its path keeps its own policy", async (t) => {
+test('an unconstrained route declared after a constrained one on its path keeps its own policy', async (t) => {
   const app = await build({ origin: A }, (app) => {
     app.get('/w', { constraints: { version: '1.0.0' }, cors: false }, ok)
     app.get('/w', { cors: { origin: B } }, ok)
