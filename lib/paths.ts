@@ -38,7 +38,15 @@ interface Matching {
 export interface PathTable {
   readonly matching: Matching
   readonly exact: Map<string, PathEntry>
+  /**
+   * Paths whose segments are whole `:param`s, static words or a final `*` (most of them), in a
+   * segment tree matched as find-my-way matches (static, then parameter, then wildcard, with
+   * backtracking). Null once any other pattern appears: then every pattern goes to the router,
+   * so the two never have to agree on precedence.
+   */
+  segments: SegmentNode | null
   readonly patterns: FindMyWay.Instance<FindMyWay.HTTPVersion.V1>
+  readonly maxParamLength: number
   /** The entry of each route URL as declared, for responses (a route's config names its URL). */
   readonly byUrl: Map<string, PathEntry>
   /** Every entry, in the order paths were first seen (for policies()). */
@@ -67,7 +75,15 @@ export function pathTable (fastify: FastifyInstance): PathTable {
       maxParamLength: r.maxParamLength !== undefined && r.maxParamLength !== 100 ? r.maxParamLength : c.maxParamLength,
       allowUnsafeRegex: r.allowUnsafeRegex === true || c.allowUnsafeRegex === true
     }
-    table = { matching, exact: new Map(), patterns: FindMyWay(config), byUrl: new Map(), entries: [] }
+    table = {
+      matching,
+      exact: new Map(),
+      segments: newNode(),
+      patterns: FindMyWay(config),
+      maxParamLength: config.maxParamLength as number,
+      byUrl: new Map(),
+      entries: []
+    }
     tables.set(fastify.server, table)
   }
   return table
@@ -82,17 +98,22 @@ export function staticKey (path: string, m: Matching): string | null {
   return path.replaceAll('::', ':').replaceAll('%', '%25')
 }
 
-/** The path of an absolute-form request target ('http://host/p?q' is '/p?q'); null if it is not one. */
-function absolutePath (url: string): string | null {
+/**
+ * The path find-my-way reads from a target that does not start with '/'. An http(s) absolute
+ * form ('http://host/p?q') gives its path ('/p?q'), or null when it is malformed. Anything else
+ * (asterisk form, other schemes) is read from its second character on, as if the first were the
+ * root '/': that is how find-my-way walks it, so Fastify routes `OPTIONS *` to '/'.
+ */
+function targetPath (url: string): string | null {
   const start = url.indexOf('://')
-  if (start === -1) return null
-  const scheme = url.slice(0, start).toLowerCase()
-  if (scheme !== 'http' && scheme !== 'https') return null
+  const scheme = start === -1 ? '' : url.slice(0, start).toLowerCase()
+  if (scheme !== 'http' && scheme !== 'https') return '/' + url.slice(1)
   // Fragments are not part of a request target; find-my-way refuses them here.
   if (url.includes('#', start + 3)) return null
   let end = start + 3
   while (end < url.length && url[end] !== '/' && url[end] !== '?') end++
-  if (end === start + 3) return null
+  // An http(s) URL that parses has a host; canParse spares a thrown error on hostile input.
+  if (end === start + 3 || !URL.canParse(url)) return null
   return url[end] === '/' ? url.slice(end) : '/' + url.slice(end)
 }
 
@@ -104,7 +125,7 @@ function absolutePath (url: string): string | null {
 export function requestKey (url: string, m: Matching): string | null {
   let path: string | null = url
   if (url.charCodeAt(0) !== 47) {
-    path = absolutePath(url)
+    path = targetPath(url)
     if (path === null) return null
   }
   for (let i = 1; i < path.length; i++) {
@@ -132,15 +153,108 @@ export function pathEntry (table: PathTable, url: string): PathEntry {
   let entry = table.byUrl.get(url)
   if (entry !== undefined) return entry
   const key = staticKey(url, table.matching)
-  entry = key === null ? table.patterns.findRoute('OPTIONS', url)?.store as PathEntry | undefined : table.exact.get(key)
-  if (entry === undefined) {
-    entry = { url, routes: [], shared: null }
-    if (key === null) table.patterns.on('OPTIONS', url, noop, entry)
-    else table.exact.set(key, entry)
-    table.entries.push(entry)
+  if (key !== null) {
+    entry = table.exact.get(key)
+    if (entry === undefined) table.exact.set(key, entry = newEntry(table, url))
+  } else {
+    const segments = table.segments === null ? null : patternSegments(url, table.matching)
+    if (segments === null && table.segments !== null) {
+      // A pattern the segment tree cannot hold: from now on the router holds every pattern.
+      for (const e of table.entries) if (staticKey(e.url, table.matching) === null) table.patterns.on('OPTIONS', e.url, noop, e)
+      table.segments = null
+    }
+    if (segments !== null) {
+      const end = addSegments(table.segments as SegmentNode, segments)
+      entry = end.node[end.slot] ?? (end.node[end.slot] = newEntry(table, url))
+    } else {
+      entry = table.patterns.findRoute('OPTIONS', url)?.store as PathEntry | undefined
+      if (entry === undefined) table.patterns.on('OPTIONS', url, noop, entry = newEntry(table, url))
+    }
   }
   table.byUrl.set(url, entry)
   return entry
+}
+
+function newEntry (table: PathTable, url: string): PathEntry {
+  const entry: PathEntry = { url, routes: [], shared: null }
+  table.entries.push(entry)
+  return entry
+}
+
+/** A node of the segment tree: its static children, its parameter child, what ends here. */
+interface SegmentNode {
+  words: Map<string, SegmentNode> | null
+  param: SegmentNode | null
+  /** The path that ends at this node. */
+  entry: PathEntry | null
+  /** The path that ends with a wildcard here. */
+  rest: PathEntry | null
+}
+
+function newNode (): SegmentNode {
+  return { words: null, param: null, entry: null, rest: null }
+}
+
+const PARAM = /^:[A-Za-z0-9_]+$/
+
+/**
+ * A pattern's segments (null for a parameter, '*' for a final wildcard, static words keyed as
+ * find-my-way stores them, '' included), or null when a segment mixes text and parameters, has a
+ * RegExp, is optional, or the wildcard is not the whole last segment.
+ */
+function patternSegments (url: string, m: Matching): Array<string | null> | null {
+  if (!url.startsWith('/')) return null
+  if (m.ignoreDuplicateSlashes) url = FindMyWay.removeDuplicateSlashes(url)
+  if (m.ignoreTrailingSlash) url = FindMyWay.trimLastSlash(url)
+  const parts = url.slice(1).split('/')
+  const out: Array<string | null> = []
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i]
+    if (PARAM.test(part)) out.push(null)
+    else if (part === '*' && i === parts.length - 1) out.push('*')
+    else {
+      const word = staticKey('/' + part, m)
+      if (word === null) return null
+      out.push(word.slice(1))
+    }
+  }
+  return out
+}
+
+function addSegments (root: SegmentNode, segments: Array<string | null>): { node: SegmentNode, slot: 'entry' | 'rest' } {
+  let node = root
+  for (const segment of segments) {
+    if (segment === '*') return { node, slot: 'rest' }
+    if (segment === null) {
+      node = node.param ?? (node.param = newNode())
+    } else {
+      node.words ??= new Map()
+      let next = node.words.get(segment)
+      if (next === undefined) node.words.set(segment, next = newNode())
+      node = next
+    }
+  }
+  return { node, slot: 'entry' }
+}
+
+/** find-my-way compares a parameter's length once decoded: each escape left is one character. */
+function paramLength (segment: string): number {
+  let length = segment.length
+  for (let i = segment.indexOf('%'); i !== -1; i = segment.indexOf('%', i + 1)) length -= 2
+  return length
+}
+
+/** The path `segments` (from `i` on) names under `node`: static first, then parameter, then wildcard. */
+function matchSegments (node: SegmentNode, segments: string[], i: number, maxParamLength: number): PathEntry | null {
+  if (i === segments.length) return node.entry
+  const word = node.words?.get(segments[i])
+  const found = word === undefined ? null : matchSegments(word, segments, i + 1, maxParamLength)
+  if (found !== null) return found
+  if (node.param !== null && paramLength(segments[i]) <= maxParamLength) {
+    const viaParam = matchSegments(node.param, segments, i + 1, maxParamLength)
+    if (viaParam !== null) return viaParam
+  }
+  return node.rest
 }
 
 /**
@@ -151,7 +265,8 @@ export function findEntry (table: PathTable, url: string): PathEntry | null {
   const key = requestKey(url, table.matching)
   const entry = key === null ? undefined : table.exact.get(key)
   if (entry !== undefined) return entry
-  return (table.patterns.find('OPTIONS', url)?.store as PathEntry | undefined) ?? null
+  if (table.segments === null) return (table.patterns.find('OPTIONS', url)?.store as PathEntry | undefined) ?? null
+  return key === null ? null : matchSegments(table.segments, key.slice(1).split('/'), 0, table.maxParamLength)
 }
 
 // find-my-way requires a handler per route; this table is only read for its stores.

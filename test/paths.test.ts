@@ -11,7 +11,7 @@ import { findEntry, pathEntry, pathTable, requestKey, staticKey } from '../lib/p
 const STATIC = ['a', 'B', 'users', 'x%y', 'a::b', 'é', 'v1.0', 'a-b']
 const segmentArb = fc.oneof(
   { weight: 4, arbitrary: fc.constantFrom(...STATIC) },
-  { weight: 1, arbitrary: fc.constantFrom(':id', ':id(\\d+)', ':name-:ext') }
+  { weight: 2, arbitrary: fc.constantFrom(':id', ':id', ':x', ':id(\\d+)', ':name-:ext', ':opt?') }
 )
 const routeArb = fc.tuple(fc.array(segmentArb, { minLength: 0, maxLength: 3 }), fc.boolean(), fc.boolean())
   .map(([segments, trailing, wildcard]) => '/' + segments.join('/') + (wildcard ? (segments.length > 0 ? '/*' : '*') : trailing && segments.length > 0 ? '/' : ''))
@@ -62,15 +62,22 @@ test('the path table names the same path as find-my-way for any target', async (
   fc.assert(fc.property(caseArb, ({ options, routes, targets }) => {
     const app = Fastify({ routerOptions: options })
     const table = pathTable(app)
-    const reference = FindMyWay(options as FindMyWay.Config<FindMyWay.HTTPVersion.V1>)
+    const config = options as FindMyWay.Config<FindMyWay.HTTPVersion.V1>
+    const accepted: string[] = []
     for (const route of routes) {
+      // A path the router refuses, or one it already has, makes Fastify throw: skip it. Tried
+      // on a scratch router, since a refused optional parameter leaves half of it registered.
+      const scratch = FindMyWay(config)
       try {
-        reference.on('OPTIONS', route, () => {}, { url: route })
+        for (const r of [...accepted, route]) scratch.on('OPTIONS', r, () => {})
       } catch {
-        continue // a path the router refuses, or one it already has: Fastify would throw too
+        continue
       }
+      accepted.push(route)
       pathEntry(table, route)
     }
+    const reference = FindMyWay(config)
+    for (const route of accepted) reference.on('OPTIONS', route, () => {}, { url: route })
     for (const target of targets) {
       const expected = (reference.find('OPTIONS', target)?.store as { url: string } | undefined)?.url ?? null
       const actual = findEntry(table, target)?.url ?? null
@@ -78,7 +85,7 @@ test('the path table names the same path as find-my-way for any target', async (
       if (expected !== null) found++
       if (actual !== expected) throw new Error(`${JSON.stringify(target)} with ${JSON.stringify(options)}: table says ${actual}, router says ${expected}`)
     }
-  }), { numRuns: 2000 })
+  }), { numRuns: Number(process.env.PATHS_RUNS ?? 2000) })
   t.ok(compared > 5000, `${compared} targets compared`)
   t.ok(found > compared / 4, `${found} of them name a path`)
 })
@@ -94,6 +101,7 @@ test('keys: parameters and wildcards are not static; reserved encodings stay enc
   t.equal(requestKey('/%zz', exact), null, 'a malformed escape names no path')
   t.equal(requestKey('http://h?q', exact), '/')
   t.equal(requestKey('http://', exact), null)
-  t.equal(requestKey('*', exact), null)
+  t.equal(requestKey('http://h:99999/x', exact), null, 'an absolute form that does not parse names no path')
+  t.equal(requestKey('*', exact), '/', 'the asterisk form is read from its second character, as find-my-way reads it')
   t.equal(requestKey('/A//b/;x', { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, caseSensitive: false, useSemicolonDelimiter: true }), '/a/b')
 })

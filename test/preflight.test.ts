@@ -181,6 +181,21 @@ test('a catch-all OPTIONS route does not collide; it keeps answering non-preflig
   t.equal((await app.inject({ method: 'OPTIONS', url: '/elsewhere', headers: { origin: A, 'access-control-request-method': 'GET' } })).body, 'catch-all')
 })
 
+test('paths with RegExp parameters, several parameters in a segment, or a root wildcard are found too', async (t) => {
+  const app = await build({}, (app) => {
+    app.get('*', ok)
+    app.get('/n/:id', ok)
+    app.get('/d/:id(\\d+)', ok)
+    app.put('/d/:n(\\d+)', { cors: { origin: A } }, ok)
+    app.get('/f/:name-:ext', ok)
+  })
+  t.equal((await preflight(app, '/d/12', A, 'PUT')).headers['access-control-allow-origin'], A, 'one path, two parameter names')
+  t.equal((await preflight(app, '/d/12', A, 'PUT')).headers['access-control-allow-methods'], 'GET, HEAD, PUT')
+  t.equal((await preflight(app, '/f/a-b', B, 'GET')).statusCode, 204)
+  t.equal((await preflight(app, '/n/7', B, 'GET')).statusCode, 204)
+  t.equal((await preflight(app, '/anything/else', B, 'GET')).headers['access-control-allow-methods'], 'GET, HEAD', 'the root wildcard')
+})
+
 test('routes with different parameter names share one preflight route', async (t) => {
   const app = await build({}, (app) => {
     app.get('/u/:id', ok)
