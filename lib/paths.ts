@@ -31,9 +31,9 @@ interface Matching {
 }
 
 /**
- * The paths of every registration on one server. Static paths (most of them) sit in a Map,
- * keyed the way find-my-way compares them; only paths with parameters or wildcards need a
- * router, whose entries cost about 1.4 KB each.
+ * The paths of every registration on one server. Static paths sit in a Map, keyed the way
+ * find-my-way compares them; simple patterns in a segment tree; the rest in a private
+ * find-my-way router, whose entries cost 1.4 to 2 KB each.
  */
 export interface PathTable {
   readonly matching: Matching
