@@ -89,11 +89,16 @@ export function pathTable (fastify: FastifyInstance): PathTable {
   return table
 }
 
+/** The router's slash options, applied as find-my-way applies them to routes and to requests. */
+function slashes (path: string, m: Matching): string {
+  if (m.ignoreDuplicateSlashes) path = FindMyWay.removeDuplicateSlashes(path)
+  return m.ignoreTrailingSlash ? FindMyWay.trimLastSlash(path) : path
+}
+
 /** A route path without parameters or wildcards, as find-my-way stores it; null for the others. */
 export function staticKey (path: string, m: Matching): string | null {
   if (path.includes('*') || path.replaceAll('::', '').includes(':')) return null
-  if (m.ignoreDuplicateSlashes) path = FindMyWay.removeDuplicateSlashes(path)
-  if (m.ignoreTrailingSlash) path = FindMyWay.trimLastSlash(path)
+  path = slashes(path, m)
   if (!m.caseSensitive) path = path.toLowerCase()
   return path.replaceAll('::', ':').replaceAll('%', '%25')
 }
@@ -143,8 +148,7 @@ export function requestKey (url: string, m: Matching): string | null {
       return null
     }
   }
-  if (m.ignoreDuplicateSlashes) path = FindMyWay.removeDuplicateSlashes(path)
-  if (m.ignoreTrailingSlash) path = FindMyWay.trimLastSlash(path)
+  path = slashes(path, m)
   return m.caseSensitive ? path : path.toLowerCase()
 }
 
@@ -204,9 +208,7 @@ const PARAM = /^:[A-Za-z0-9_]+$/
  */
 function patternSegments (url: string, m: Matching): Array<string | null> | null {
   if (!url.startsWith('/')) return null
-  if (m.ignoreDuplicateSlashes) url = FindMyWay.removeDuplicateSlashes(url)
-  if (m.ignoreTrailingSlash) url = FindMyWay.trimLastSlash(url)
-  const parts = url.slice(1).split('/')
+  const parts = slashes(url, m).slice(1).split('/')
   const out: Array<string | null> = []
   for (let i = 0; i < parts.length; i++) {
     const part = parts[i]
