@@ -111,3 +111,13 @@ test('explain and printPolicies with credentials and with the default origin', a
   const open = await build({}, (app) => app.get('/', ok))
   t.match(open.cors.printPolicies(), /^GET \/\s+global options\s+origin '\*'$/m)
 })
+
+test('effective policies are handed out as plain objects, merged field by field', async (t) => {
+  const fastify = await app()
+  const e = await fastify.cors.explain({ method: 'PUT', url: '/items/7', origin: A })
+  t.same(e.policy.effective, { origin: [A], exposedHeaders: ['x-total'], allowedHeaders: ['content-type'], maxAge: 60 })
+  t.equal(Object.getPrototypeOf(e.policy.effective), Object.prototype, 'explain(): a plain object')
+  const row = fastify.cors.policies().find((r) => r.method === 'PUT')
+  t.equal(Object.getPrototypeOf(row?.effective), Object.prototype, 'policies(): a plain object')
+  t.equal(String(row?.effective), '[object Object]', 'with the usual methods')
+})
