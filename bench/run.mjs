@@ -131,8 +131,8 @@ async function main () {
     const non2xx = KINDS.filter((k) => r[k].non2xx > 0).map((k) => `${k}: ${r[k].non2xx} non-2xx`)
     if (non2xx.length > 0) rpsRows.push(`|   (${non2xx.join(', ')}) | | | | |`)
   }
-  // A server process sometimes settles in a slower JIT state for its whole life (see README,
-  // "Reading the numbers"); the fastest process shows each server's cost without it.
+  // A server process can settle in a slower JIT state for its whole life (README, Performance;
+  // bench/jit-mode.mjs); the fastest process shows a server's cost without it, if any escaped.
   console.log('\nServer CPU µs per request in the fastest process of each server (ratio to bare Fastify\'s fastest)')
   console.log('| workload | bare | floor | @fastify/cors | fastify-cors-policy |')
   console.log('| --- | ---: | ---: | ---: | ---: |')
