@@ -8,8 +8,8 @@ import { spawn, spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
+import { cpu, startServer, stopServer } from './servers.mjs'
 
 const [kind = 'policy', scenario = 'many', count = '6'] = process.argv.slice(2)
 const RUNTIME = /DefineKeyedOwnPropertyInLiteral|MigrateToMap|TransitionToDataProperty|IsMatchingMap|AddDataProperty|UpdateDescriptorForValue/
@@ -20,33 +20,27 @@ if (spawnSync('perf', ['--version']).status !== 0) {
   console.error('jit-mode: needs Linux perf (apt-get install linux-perf)')
   process.exit(1)
 }
-const pinned = spawnSync('taskset', ['-V']).status === 0
 const dir = mkdtempSync(join(tmpdir(), 'jit-mode-'))
-const server = fileURLToPath(new URL('./server.mjs', import.meta.url))
 console.log(`${kind} on ${scenario}: GET ${path}, Origin ${origin}`)
 try {
   for (let i = 0; i < Number(count); i++) {
-    const args = [process.execPath, server, kind, scenario]
-    const child = pinned ? spawn('taskset', ['-c', '0', ...args], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }) : spawn(args[0], args.slice(1), { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
-    const port = await new Promise((resolve) => child.once('message', (m) => resolve(m.port)))
-    const cpu = () => new Promise((resolve) => { child.once('message', (m) => resolve(m.cpu)); child.send('cpu') })
-    const load = (seconds) => autocannon({ url: `http://127.0.0.1:${port}`, connections: 10, duration: seconds, requests: [{ method: 'GET', path, headers: { origin } }] })
+    const server = await startServer(kind, scenario)
+    const load = (seconds) => autocannon({ url: `http://127.0.0.1:${server.port}`, connections: 10, duration: seconds, requests: [{ method: 'GET', path, headers: { origin } }] })
     await load(1.5)
     const data = join(dir, `${i}.data`)
-    const perf = spawn('perf', ['record', '-F', '999', '-p', String(child.pid), '-o', data], { stdio: 'ignore' })
+    const perf = spawn('perf', ['record', '-F', '999', '-p', String(server.child.pid), '-o', data], { stdio: 'ignore' })
     await new Promise((resolve) => setTimeout(resolve, 200))
-    const before = await cpu()
+    const before = await cpu(server)
     const result = await load(1)
-    const after = await cpu()
+    const after = await cpu(server)
     perf.kill('SIGINT')
     await new Promise((resolve) => perf.once('exit', resolve))
     const report = spawnSync('perf', ['report', '-i', data, '--no-children', '--sort', 'sym', '--stdio'], { encoding: 'utf8' }).stdout
     let share = 0
     for (const line of report.split('\n')) if (RUNTIME.test(line)) share += parseFloat(line)
-    const us = (after.user + after.system - before.user - before.system) / result.requests.total
+    const us = (after - before) / result.requests.total
     console.log(`process ${i + 1}: ${us.toFixed(2)} µs/request (under perf), ${share.toFixed(1)}% in V8 runtime property definition: ${share > 1 ? 'slow' : 'fast'} state`)
-    child.send('exit')
-    await new Promise((resolve) => child.once('exit', resolve))
+    await stopServer(server)
   }
 } finally {
   rmSync(dir, { recursive: true, force: true })

@@ -6,13 +6,13 @@ import { fileURLToPath } from 'node:url'
 import os from 'node:os'
 import autocannon from 'autocannon'
 import { ALLOWED, LIST } from './apps.mjs'
+import { cpu, pinned, startServer, stopServer } from './servers.mjs'
 
 const here = (f) => fileURLToPath(new URL(f, import.meta.url))
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5)
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 1)
 const WARMUP = 0.5
 const CONNECTIONS = 10
-const pinned = spawnSync('taskset', ['-V']).status === 0 && os.cpus().length >= 2
 
 const KINDS = process.env.BENCH_KINDS === undefined ? ['bare', 'floor', 'fastify-cors', 'policy'] : process.env.BENCH_KINDS.split(',')
 const preflight = (url) => ({ method: 'OPTIONS', path: url, headers: { origin: ALLOWED, 'access-control-request-method': 'PUT', 'access-control-request-headers': 'content-type, x-token' } })
@@ -29,32 +29,6 @@ const WORKLOADS = [
   // Starting four 10,000-route servers takes ~20 s, so this one has fewer rounds.
   { name: 'preflight, 10,000 routes', scenario: 'scale:10000', request: preflight('/r5000'), rounds: Math.min(ROUNDS, 3) }
 ]
-
-function startServer (kind, scenario) {
-  const args = [process.execPath, here('./server.mjs'), kind, scenario]
-  const child = pinned
-    ? spawn('taskset', ['-c', '0', ...args], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
-    : spawn(args[0], args.slice(1), { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
-  return new Promise((resolve, reject) => {
-    child.once('message', (msg) => resolve({ child, port: msg.port }))
-    child.once('exit', (code) => reject(new Error(`${kind} server exited with ${code}`)))
-  })
-}
-
-function stopServer (server) {
-  if (server === undefined) return
-  return new Promise((resolve) => {
-    server.child.once('exit', resolve)
-    server.child.send('exit')
-  })
-}
-
-function cpu (server) {
-  return new Promise((resolve) => {
-    server.child.once('message', (msg) => resolve(msg.cpu.user + msg.cpu.system))
-    server.child.send('cpu')
-  })
-}
 
 async function load (server, request, seconds) {
   const result = await autocannon({

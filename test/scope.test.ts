@@ -1,5 +1,5 @@
 import { test } from 'tap'
-import Fastify from 'fastify'
+import Fastify, { type FastifyInstance } from 'fastify'
 import cors from '../lib/index.js'
 import { corsHeaders, ok, preflight } from './helpers.js'
 
@@ -91,15 +91,17 @@ test('routes of earlier sibling scopes outside the prefix do not trip the check'
   await t.resolves(app.ready())
 })
 
+/** A route of `method` on every kind of path, an OPTIONS route, and a version-constrained one. */
+function everyKind (app: FastifyInstance, method: 'GET' | 'PUT'): void {
+  for (const url of ['/', '/u/:id', '/a/:x(\\d+)-:y', '/f/*']) app.route({ method, url, handler: ok })
+  app.options('/own', ok)
+  app.route({ method, url: '/v', constraints: { version: '1.0.0' }, handler: ok })
+}
+
 test('every kind of route path declared before the plugin is named by the startup check', async (t) => {
   const app = Fastify()
   app.register(cors) // not awaited
-  app.put('/', ok)
-  app.put('/u/:id', ok)
-  app.put('/a/:x(\\d+)-:y', ok)
-  app.put('/f/*', ok)
-  app.options('/own', ok)
-  app.put('/v', { constraints: { version: '1.0.0' } }, ok)
+  everyKind(app, 'PUT')
   const err = await app.ready().catch((e: unknown) => e) as Error
   for (const route of ['PUT /', 'PUT /u/:id', 'PUT /a/:x(\\d+)-:y', 'PUT /f/*', 'OPTIONS /own', 'PUT /v']) {
     t.ok(err.message.includes(route + ',') || err.message.includes(route + '. '), route)
@@ -109,13 +111,8 @@ test('every kind of route path declared before the plugin is named by the startu
 test('routes declared after the plugin, of every kind, pass the startup check', async (t) => {
   const app = Fastify()
   await app.register(cors)
-  app.get('/', ok)
-  app.get('/u/:id', ok)
+  everyKind(app, 'GET')
   app.put('/u/:userId', ok)
-  app.get('/a/:x(\\d+)-:y', ok)
-  app.get('/f/*', ok)
-  app.options('/own', ok)
-  app.get('/v', { constraints: { version: '1.0.0' } }, ok)
   await t.resolves(app.ready())
 })
 
