@@ -5,8 +5,8 @@ import { spawn, spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import os from 'node:os'
 import autocannon from 'autocannon'
-import { ALLOWED, LIST } from './apps.mjs'
 import { cpu, pinned, startServer, stopServer } from './servers.mjs'
+import { WORKLOADS } from './workloads.mjs'
 
 const here = (f) => fileURLToPath(new URL(f, import.meta.url))
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5)
@@ -15,20 +15,6 @@ const WARMUP = 0.5
 const CONNECTIONS = 10
 
 const KINDS = process.env.BENCH_KINDS === undefined ? ['bare', 'floor', 'fastify-cors', 'policy'] : process.env.BENCH_KINDS.split(',')
-const preflight = (url) => ({ method: 'OPTIONS', path: url, headers: { origin: ALLOWED, 'access-control-request-method': 'PUT', 'access-control-request-headers': 'content-type, x-token' } })
-const WORKLOADS = [
-  { name: 'GET, allowed origin', scenario: 'basic', request: { method: 'GET', path: '/items', headers: { origin: ALLOWED } } },
-  { name: 'GET, no Origin', scenario: 'basic', request: { method: 'GET', path: '/items', headers: {} } },
-  { name: 'GET, denied origin', scenario: 'basic', request: { method: 'GET', path: '/items', headers: { origin: 'https://evil.example.net' } } },
-  { name: 'preflight PUT, 2 headers', scenario: 'basic', request: preflight('/items') },
-  { name: 'GET, 1 of 200 route policies', scenario: 'many', request: { method: 'GET', path: '/r150', headers: { origin: 'https://o150.example.com' } } },
-  { name: 'preflight, 1 of 200 route policies', scenario: 'many', request: { ...preflight('/r150'), headers: { ...preflight('/r150').headers, origin: 'https://o150.example.com' } } },
-  { name: 'GET, 1,000-entry allow-list', scenario: 'list', request: { method: 'GET', path: '/items', headers: { origin: LIST[999] } } },
-  { name: 'GET, RegExp origin', scenario: 'regex', request: { method: 'GET', path: '/items', headers: { origin: 'https://shop.example.com' } } },
-  { name: 'preflight, 10 routes', scenario: 'scale:10', request: preflight('/r5') },
-  // Starting four 10,000-route servers takes ~20 s, so this one has fewer rounds.
-  { name: 'preflight, 10,000 routes', scenario: 'scale:10000', request: preflight('/r5000'), rounds: Math.min(ROUNDS, 3) }
-]
 
 async function load (server, request, seconds) {
   const result = await autocannon({
@@ -46,7 +32,7 @@ const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.
 // by 20% on this kind of machine (JIT and memory layout), far more than a plugin's cost, so the
 // median is taken across processes as well as across time.
 async function measure (workload) {
-  const rounds = workload.rounds ?? ROUNDS
+  const rounds = Math.min(ROUNDS, workload.maxRounds ?? ROUNDS)
   const samples = Object.fromEntries(KINDS.map((k) => [k, { us: [], rps: [], non2xx: 0 }]))
   for (let round = 0; round < rounds; round++) {
     const servers = {}
@@ -85,7 +71,8 @@ async function main () {
   const f = (x, d = 2) => x.toFixed(d)
   console.log(`node ${process.version}, ${os.cpus()[0].model}, ${os.cpus().length} cores; ` +
     `${pinned ? 'servers on core 0, load on core 1 (taskset)' : 'NOT pinned (taskset missing)'}; ` +
-    `${ROUNDS} interleaved rounds (fresh server processes each round) of ${SECONDS}s after ${WARMUP}s warm-up, ${CONNECTIONS} connections; medians\n`)
+    `${ROUNDS} interleaved rounds (fresh server processes each round) of ${SECONDS}s after ${WARMUP}s warm-up, ${CONNECTIONS} connections; medians; ` +
+    `${process.env.BENCH_RAW === '1' ? 'BENCH_RAW=1: no tick anchor' : 'tick anchor on (bench/anchor.mjs; BENCH_RAW=1 turns it off)'}\n`)
   console.log('Server CPU µs per request (ratio to bare Fastify); overhead over bare as a ratio of the floor server\'s overhead')
   console.log('| workload | bare | floor | @fastify/cors | fastify-cors-policy | policy overhead ÷ floor overhead | policy overhead ÷ @fastify/cors overhead |')
   console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |')
@@ -105,8 +92,8 @@ async function main () {
     const non2xx = KINDS.filter((k) => r[k].non2xx > 0).map((k) => `${k}: ${r[k].non2xx} non-2xx`)
     if (non2xx.length > 0) rpsRows.push(`|   (${non2xx.join(', ')}) | | | | |`)
   }
-  // A server process can settle in a slower JIT state for its whole life (README, Performance;
-  // bench/jit-mode.mjs); the fastest process shows a server's cost without it, if any escaped.
+  // Processes of one server still differ by several percent (memory layout, JIT timing); the
+  // fastest shows a server's cost with the least of that.
   console.log('\nServer CPU µs per request in the fastest process of each server (ratio to bare Fastify\'s fastest)')
   console.log('| workload | bare | floor | @fastify/cors | fastify-cors-policy |')
   console.log('| --- | ---: | ---: | ---: | ---: |')

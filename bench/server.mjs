@@ -1,5 +1,6 @@
 // One benchmark server: `node bench/server.mjs <kind> <scenario>`. Reports its port, and its
 // CPU time on request, over the IPC channel.
+import './anchor.mjs' // first: before any app code allocates (see anchor.mjs)
 import { build } from './apps.mjs'
 
 const [kind, scenario] = process.argv.slice(2)

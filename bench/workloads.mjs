@@ -1,0 +1,22 @@
+// The benchmark's workloads: which app (scenario, see apps.mjs) and which request.
+import { ALLOWED, LIST } from './apps.mjs'
+
+const preflight = (path, origin = ALLOWED) => ({
+  method: 'OPTIONS',
+  path,
+  headers: { origin, 'access-control-request-method': 'PUT', 'access-control-request-headers': 'content-type, x-token' }
+})
+
+export const WORKLOADS = [
+  { name: 'GET, allowed origin', scenario: 'basic', request: { method: 'GET', path: '/items', headers: { origin: ALLOWED } } },
+  { name: 'GET, no Origin', scenario: 'basic', request: { method: 'GET', path: '/items', headers: {} } },
+  { name: 'GET, denied origin', scenario: 'basic', request: { method: 'GET', path: '/items', headers: { origin: 'https://evil.example.net' } } },
+  { name: 'preflight PUT, 2 headers', scenario: 'basic', request: preflight('/items') },
+  { name: 'GET, 1 of 200 route policies', scenario: 'many', request: { method: 'GET', path: '/r150', headers: { origin: 'https://o150.example.com' } } },
+  { name: 'preflight, 1 of 200 route policies', scenario: 'many', request: preflight('/r150', 'https://o150.example.com') },
+  { name: 'GET, 1,000-entry allow-list', scenario: 'list', request: { method: 'GET', path: '/items', headers: { origin: LIST[999] } } },
+  { name: 'GET, RegExp origin', scenario: 'regex', request: { method: 'GET', path: '/items', headers: { origin: 'https://shop.example.com' } } },
+  { name: 'preflight, 10 routes', scenario: 'scale:10', request: preflight('/r5') },
+  // Starting four 10,000-route servers takes ~20 s, so this one has at most 3 rounds.
+  { name: 'preflight, 10,000 routes', scenario: 'scale:10000', request: preflight('/r5000'), maxRounds: 3 }
+]
