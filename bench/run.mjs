@@ -4,6 +4,7 @@
 import { spawn, spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import os from 'node:os'
+import http from 'node:http'
 import autocannon from 'autocannon'
 import { cpu, pinned, startServer, stopServer } from './servers.mjs'
 import { WORKLOADS } from './workloads.mjs'
@@ -26,6 +27,18 @@ async function load (server, request, seconds) {
   return result
 }
 
+// One request, to show what a server answers on a workload: status and allow-origin.
+function probe (server, request) {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port: server.port, method: request.method, path: request.path, headers: request.headers }, (res) => {
+      res.resume()
+      res.on('end', () => resolve(`${res.statusCode}, ${res.headers['access-control-allow-origin'] === undefined ? 'no allow-origin' : 'allows'}`))
+    })
+    req.on('error', reject)
+    req.end()
+  })
+}
+
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)] }
 
 // Each round starts fresh server processes: the same server measured in two processes can differ
@@ -33,11 +46,12 @@ const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.
 // median is taken across processes as well as across time.
 async function measure (workload) {
   const rounds = Math.min(ROUNDS, workload.maxRounds ?? ROUNDS)
-  const samples = Object.fromEntries(KINDS.map((k) => [k, { us: [], rps: [], non2xx: 0 }]))
+  const samples = Object.fromEntries(KINDS.map((k) => [k, { us: [], rps: [], non2xx: 0, answer: '' }]))
   for (let round = 0; round < rounds; round++) {
     const servers = {}
     try {
       for (const kind of KINDS) servers[kind] = await startServer(kind, workload.scenario)
+      if (round === 0) for (const kind of KINDS) samples[kind].answer = await probe(servers[kind], workload.request)
       for (const kind of KINDS) await load(servers[kind], workload.request, WARMUP) // JIT, pools
       for (const kind of KINDS) {
         const before = await cpu(servers[kind])
@@ -53,7 +67,7 @@ async function measure (workload) {
       await Promise.all(KINDS.map((kind) => stopServer(servers[kind])))
     }
   }
-  return Object.fromEntries(KINDS.map((k) => [k, { us: median(samples[k].us), best: Math.min(...samples[k].us), rps: median(samples[k].rps), non2xx: samples[k].non2xx }]))
+  return Object.fromEntries(KINDS.map((k) => [k, { us: median(samples[k].us), best: Math.min(...samples[k].us), rps: median(samples[k].rps), non2xx: samples[k].non2xx, answer: samples[k].answer }]))
 }
 
 function scale (kind, scenario) {
@@ -77,6 +91,7 @@ async function main () {
   console.log('| workload | bare | floor | @fastify/cors | fastify-cors-policy | policy overhead ÷ floor overhead | policy overhead ÷ @fastify/cors overhead |')
   console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |')
   const rpsRows = []
+  const answerRows = []
   const bestRows = []
   const only = process.env.BENCH_ONLY === undefined ? null : new RegExp(process.env.BENCH_ONLY)
   for (const workload of WORKLOADS.filter((w) => only === null || only.test(w.name))) {
@@ -88,6 +103,7 @@ async function main () {
     console.log(`| ${workload.name} | ${f(b)} | ${cell('floor')} | ${cell('fastify-cors')} | ${cell('policy')} | ${ratio(over('policy'), over('floor'))} | ${ratio(over('policy'), over('fastify-cors'))} |`)
     const ALL = ['bare', 'floor', 'fastify-cors', 'policy']
     bestRows.push(`| ${workload.name} | ${ALL.map((k) => r[k] === undefined ? '–' : `${f(r[k].best)} (${f(r[k].best / r.bare.best)}x)`).join(' | ')} |`)
+    answerRows.push(`| ${workload.name} | ${ALL.map((k) => r[k] === undefined ? '–' : r[k].answer).join(' | ')} |`)
     rpsRows.push(`| ${workload.name} | ${ALL.map((k) => r[k] === undefined ? '–' : `${Math.round(r[k].rps)} (${f(r[k].rps / r.bare.rps)}x)`).join(' | ')} |`)
     const non2xx = KINDS.filter((k) => r[k].non2xx > 0).map((k) => `${k}: ${r[k].non2xx} non-2xx`)
     if (non2xx.length > 0) rpsRows.push(`|   (${non2xx.join(', ')}) | | | | |`)
@@ -103,6 +119,11 @@ async function main () {
   console.log('| workload | bare | floor | @fastify/cors | fastify-cors-policy |')
   console.log('| --- | ---: | ---: | ---: | ---: |')
   for (const row of rpsRows) console.log(row)
+
+  console.log('\nWhat each server answered (status, and whether Access-Control-Allow-Origin was sent): the floor sends fixed headers whatever the request')
+  console.log('| workload | bare | floor | @fastify/cors | fastify-cors-policy |')
+  console.log('| --- | --- | --- | --- | --- |')
+  for (const row of answerRows) console.log(row)
 
   console.log('\nStartup (build + ready) and memory: each path has GET and PUT routes (and HEAD) with their own policy; ' +
     'median of 3 processes; memory after a full GC, per route = per GET/PUT route')
