@@ -19,6 +19,9 @@ export interface CompiledPolicy {
   readonly allowHeaders: string | null
   /** Lowercased allowed header names; null when any requested header is allowed. */
   readonly allowHeaderSet: ReadonlySet<string> | null
+  /** Answers already worked out for Access-Control-Request-Headers values (preflight.ts), shared by
+   * every policy with this list; set whenever `allowHeaderSet` is. */
+  readonly refusedMemo: Map<string, string | null> | null
   readonly maxAge: string | null
   readonly privateNetwork: boolean
   /** Milliseconds an async origin function may take. */
@@ -66,6 +69,7 @@ export function compilePolicy (policy: CorsPolicy, label: string, matchers: Map<
     methodSet: methods === null ? null : methods.set,
     allowHeaders: allowed === null ? null : allowed.text,
     allowHeaderSet: allowed === null ? null : allowed.set,
+    refusedMemo: allowed === null ? null : allowed.memo,
     maxAge: policy.maxAge === undefined ? null : String(policy.maxAge),
     privateNetwork: policy.privateNetwork === true,
     originTimeout: policy.originTimeout ?? ORIGIN_TIMEOUT,
@@ -74,14 +78,15 @@ export function compilePolicy (policy: CorsPolicy, label: string, matchers: Map<
 }
 
 // Routes that inherit a list share one compiled form of it (memory with thousands of routes).
-const compiledLists = new WeakMap<string[], { text: string, set: ReadonlySet<string> }>()
+interface CompiledList { text: string, set: ReadonlySet<string>, memo: Map<string, string | null> }
+const compiledLists = new WeakMap<string[], CompiledList>()
 
 /** A method list (uppercased) or header list (matched lowercased) as header text and a Set. */
-function lists (list: string[], methods: boolean): { text: string, set: ReadonlySet<string> } {
+function lists (list: string[], methods: boolean): CompiledList {
   let compiled = compiledLists.get(list)
   if (compiled === undefined) {
     const names = methods ? list.map((m) => m.toUpperCase()) : list
-    compiled = { text: names.join(', '), set: new Set(methods ? names : list.map((h) => h.toLowerCase())) }
+    compiled = { text: names.join(', '), set: new Set(methods ? names : list.map((h) => h.toLowerCase())), memo: new Map() }
     compiledLists.set(list, compiled)
   }
   return compiled

@@ -106,6 +106,33 @@ test('allowedHeaders: a list denies other headers case-insensitively; default an
   t.notOk(none.headers['access-control-allow-headers'], 'nothing asked, nothing sent')
 })
 
+test('requested headers get the same answer when a value repeats, and past the bounds of the answers kept', async (t) => {
+  const app = await build({ origin: A, allowedHeaders: ['Content-Type', 'Authorization'] }, (app) => {
+    app.put('/list', ok)
+    app.put('/echo', { cors: { allowedHeaders: '*' } }, ok)
+  })
+  const ask = (url: string, value: string) => preflight(app, url, A, 'PUT', { 'access-control-request-headers': value })
+  for (let i = 0; i < 2; i++) {
+    t.equal((await ask('/list', 'authorization')).headers['access-control-allow-origin'], A, `allowed, time ${i + 1}`)
+    t.same(corsHeaders((await ask('/list', 'content-type,x-foo')).headers), [], `refused, time ${i + 1}`)
+    t.equal((await ask('/echo', ' X-One ,x-two')).headers['access-control-allow-headers'], 'x-one, x-two', `echoed, time ${i + 1}`)
+  }
+  // More distinct values than are kept: each is still answered on its own.
+  for (let i = 0; i < 70; i++) {
+    t.same(corsHeaders((await ask('/list', `x-h${i}`)).headers), [], `x-h${i} refused`)
+    t.equal((await ask('/echo', `X-E${i}`)).headers['access-control-allow-headers'], `x-e${i}`)
+  }
+  t.equal((await ask('/list', 'Authorization, Content-Type')).headers['access-control-allow-origin'], A, 'a new allowed value after the rest')
+  t.same(corsHeaders((await ask('/list', 'content-type, x-late')).headers), [], 'a new refused value after the rest')
+  // Values longer than the kept ones: answered every time.
+  const long = Array(40).fill('content-type').join(', ')
+  for (let i = 0; i < 2; i++) {
+    t.equal((await ask('/list', long)).headers['access-control-allow-origin'], A, `long allowed, time ${i + 1}`)
+    t.same(corsHeaders((await ask('/list', long + ', x-foo')).headers), [], `long refused, time ${i + 1}`)
+    t.equal((await ask('/echo', long)).headers['access-control-allow-headers'], 'content-type', `long echoed, time ${i + 1}`)
+  }
+})
+
 test('private network access is answered only when the policy allows it', async (t) => {
   const app = await build({}, (app) => {
     app.get('/lan', { cors: { privateNetwork: true } }, ok)
