@@ -41,9 +41,9 @@ function probe (server, request) {
 
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)] }
 
-// Each round starts fresh server processes: the same server measured in two processes can differ
-// by 20% on this kind of machine (JIT and memory layout), far more than a plugin's cost, so the
-// median is taken across processes as well as across time.
+// Each round starts fresh server processes: the same server measured in two processes differs by
+// several percent on this kind of machine (JIT and memory layout; by 20% without the tick anchor,
+// anchor.mjs), as much as a plugin's cost, so the median is taken across processes and time.
 async function measure (workload) {
   const rounds = Math.min(ROUNDS, workload.maxRounds ?? ROUNDS)
   const samples = Object.fromEntries(KINDS.map((k) => [k, { us: [], rps: [], non2xx: 0, answer: '' }]))
