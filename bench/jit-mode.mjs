@@ -12,8 +12,7 @@ import { spawn, spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import autocannon from 'autocannon'
-import { cpu, startServer, stopServer } from './servers.mjs'
+import { cpu, load, startServer, stopServer } from './servers.mjs'
 import { WORKLOADS } from './workloads.mjs'
 
 const [kind = 'policy', pattern = '200 route policies', count = '6'] = process.argv.slice(2)
@@ -33,13 +32,12 @@ let slow = 0
 try {
   for (let i = 0; i < Number(count); i++) {
     const server = await startServer(kind, workload.scenario)
-    const load = (seconds) => autocannon({ url: `http://127.0.0.1:${server.port}`, connections: 10, duration: seconds, requests: [workload.request] })
-    await load(1.5)
+    await load(server, workload.request, 1.5)
     const data = join(dir, `${i}.data`)
     const perf = spawn('perf', ['record', '-F', '999', '-p', String(server.child.pid), '-o', data], { stdio: 'ignore' })
     await new Promise((resolve) => setTimeout(resolve, 200))
     const before = await cpu(server)
-    const result = await load(1)
+    const result = await load(server, workload.request, 1)
     const after = await cpu(server)
     perf.kill('SIGINT')
     await new Promise((resolve) => perf.once('exit', resolve))

@@ -5,27 +5,15 @@ import { spawn, spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import os from 'node:os'
 import http from 'node:http'
-import autocannon from 'autocannon'
-import { cpu, pinned, startServer, stopServer } from './servers.mjs'
+import { CONNECTIONS, cpu, load, pinned, startServer, stopServer } from './servers.mjs'
 import { WORKLOADS } from './workloads.mjs'
 
 const here = (f) => fileURLToPath(new URL(f, import.meta.url))
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5)
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 1)
 const WARMUP = 0.5
-const CONNECTIONS = 10
 
 const KINDS = process.env.BENCH_KINDS === undefined ? ['bare', 'floor', 'fastify-cors', 'policy'] : process.env.BENCH_KINDS.split(',')
-
-async function load (server, request, seconds) {
-  const result = await autocannon({
-    url: `http://127.0.0.1:${server.port}`,
-    connections: CONNECTIONS,
-    duration: seconds,
-    requests: [request]
-  })
-  return result
-}
 
 // One request, to show what a server answers on a workload: status and allow-origin.
 function probe (server, request) {

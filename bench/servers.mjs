@@ -3,6 +3,7 @@
 import { spawn, spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import os from 'node:os'
+import autocannon from 'autocannon'
 
 export const pinned = spawnSync('taskset', ['-V']).status === 0 && os.cpus().length >= 2
 const server = fileURLToPath(new URL('./server.mjs', import.meta.url))
@@ -33,4 +34,11 @@ export function cpu (server) {
     server.child.once('message', (msg) => resolve(msg.cpu.user + msg.cpu.system))
     server.child.send('cpu')
   })
+}
+
+export const CONNECTIONS = 10
+
+/** Loads `server` with `request` for `seconds` from this process; resolves with autocannon's result. */
+export function load (server, request, seconds) {
+  return autocannon({ url: `http://127.0.0.1:${server.port}`, connections: CONNECTIONS, duration: seconds, requests: [request] })
 }

@@ -17,11 +17,8 @@ export interface CompiledPolicy {
   readonly methodSet: ReadonlySet<string> | null
   /** `Access-Control-Allow-Headers` for an explicit list; null to echo what the preflight asks. */
   readonly allowHeaders: string | null
-  /** Lowercased allowed header names; null when any requested header is allowed. */
-  readonly allowHeaderSet: ReadonlySet<string> | null
-  /** Answers already worked out for Access-Control-Request-Headers values (preflight.ts), shared by
-   * every policy with this list; set whenever `allowHeaderSet` is. */
-  readonly refusedMemo: Map<string, string | null> | null
+  /** The allowed header list (names lowercased in `set`); null when any requested header is allowed. */
+  readonly allowHeaderList: CompiledList | null
   readonly maxAge: string | null
   readonly privateNetwork: boolean
   /** Milliseconds an async origin function may take. */
@@ -68,8 +65,7 @@ export function compilePolicy (policy: CorsPolicy, label: string, matchers: Map<
     methods: methods === null ? null : methods.text,
     methodSet: methods === null ? null : methods.set,
     allowHeaders: allowed === null ? null : allowed.text,
-    allowHeaderSet: allowed === null ? null : allowed.set,
-    refusedMemo: allowed === null ? null : allowed.memo,
+    allowHeaderList: allowed,
     maxAge: policy.maxAge === undefined ? null : String(policy.maxAge),
     privateNetwork: policy.privateNetwork === true,
     originTimeout: policy.originTimeout ?? ORIGIN_TIMEOUT,
@@ -78,7 +74,12 @@ export function compilePolicy (policy: CorsPolicy, label: string, matchers: Map<
 }
 
 // Routes that inherit a list share one compiled form of it (memory with thousands of routes).
-interface CompiledList { text: string, set: ReadonlySet<string>, memo: Map<string, string | null> }
+export interface CompiledList {
+  readonly text: string
+  readonly set: ReadonlySet<string>
+  /** Header lists: the answer already worked out for each Access-Control-Request-Headers value (preflight.ts). */
+  refused: Map<string, string | null> | null
+}
 const compiledLists = new WeakMap<string[], CompiledList>()
 
 /** A method list (uppercased) or header list (matched lowercased) as header text and a Set. */
@@ -86,7 +87,7 @@ function lists (list: string[], methods: boolean): CompiledList {
   let compiled = compiledLists.get(list)
   if (compiled === undefined) {
     const names = methods ? list.map((m) => m.toUpperCase()) : list
-    compiled = { text: names.join(', '), set: new Set(methods ? names : list.map((h) => h.toLowerCase())), memo: new Map() }
+    compiled = { text: names.join(', '), set: new Set(methods ? names : list.map((h) => h.toLowerCase())), refused: null }
     compiledLists.set(list, compiled)
   }
   return compiled

@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http'
 import { runOriginFunction } from './actual.js'
 import { EXPLAIN_HEADER, EXPLAIN_SECRET, REASON_HEADER } from './explain.js'
 import { findEntry, policyOf, routesOf, sharedOf, type PathEntry, type PathTable } from './paths.js'
-import type { CompiledPolicy } from './policy.js'
+import type { CompiledList, CompiledPolicy } from './policy.js'
 import { addVary } from './vary.js'
 
 /** Methods the Fetch standard lets through a preflight whatever Access-Control-Allow-Methods says. */
@@ -89,12 +89,13 @@ function echoHeaders (raw: string): string {
 }
 
 /** The first requested header not in `allowed`, or null when all are. */
-function refusedHeader (raw: string, allowed: ReadonlySet<string>, memo: Map<string, string | null>): string | null {
+function refusedHeader (raw: string, allowed: CompiledList): string | null {
+  const memo = allowed.refused ??= new Map()
   const known = memo.get(raw)
   if (known !== undefined) return known
   for (const item of raw.split(',')) {
     const name = item.trim().toLowerCase()
-    if (name !== '' && !allowed.has(name)) return remember(memo, raw, name)
+    if (name !== '' && !allowed.set.has(name)) return remember(memo, raw, name)
   }
   return remember(memo, raw, null)
 }
@@ -108,9 +109,9 @@ function refusedHeader (raw: string, allowed: ReadonlySet<string>, memo: Map<str
  */
 function cacheSafe (other: CompiledPolicy, asked: CompiledPolicy): boolean {
   if (asked.credentials && !other.credentials) return false
-  if (other.allowHeaderSet === null) return true
-  if (asked.allowHeaderSet === null) return false
-  for (const name of asked.allowHeaderSet) if (!other.allowHeaderSet.has(name)) return false
+  if (other.allowHeaderList === null) return true
+  if (asked.allowHeaderList === null) return false
+  for (const name of asked.allowHeaderList.set) if (!other.allowHeaderList.set.has(name)) return false
   return true
 }
 
@@ -137,8 +138,8 @@ function approve (entry: PathEntry, policy: CompiledPolicy, request: FastifyRequ
     return
   }
   const raw = request.headers['access-control-request-headers']
-  if (raw !== undefined && policy.allowHeaderSet !== null) {
-    const refused = refusedHeader(raw, policy.allowHeaderSet, policy.refusedMemo as Map<string, string | null>)
+  if (raw !== undefined && policy.allowHeaderList !== null) {
+    const refused = refusedHeader(raw, policy.allowHeaderList)
     if (refused !== null) {
       deny(request, reply, `header '${refused}' is not in allowedHeaders of ${policy.label}`)
       return
