@@ -13,44 +13,81 @@ interface Decided {
 
 type OnSendDone = (err: Error | null, payload?: unknown) => void
 
-/** Logs why an origin function failed; the request is then denied CORS, never failed. */
+/** One error line per policy per this many milliseconds: an outage must not log once per request. */
+export const LOG_INTERVAL = 60_000
+const quiet = new WeakMap<CompiledPolicy, { until: number, suppressed: number }>()
+
+/**
+ * Logs why an origin function failed; the request is then denied CORS, never failed. Repeats
+ * within LOG_INTERVAL are counted, and the count goes with the next line.
+ */
 export function logOriginError (request: FastifyRequest, policy: CompiledPolicy, err: unknown): void {
-  request.log.error({ err, policy: policy.label }, 'fastify-cors-policy: origin function failed; CORS denied')
+  const now = Date.now()
+  const state = quiet.get(policy)
+  if (state !== undefined && now < state.until) {
+    state.suppressed++
+    return
+  }
+  const suppressed = state?.suppressed ?? 0
+  quiet.set(policy, { until: now + LOG_INTERVAL, suppressed: 0 })
+  request.log.error({ err, policy: policy.label, suppressed },
+    `fastify-cors-policy: origin function failed; CORS denied${suppressed > 0 ? ` (${suppressed} more failures since the last line)` : ''}`)
 }
 
 /**
- * Runs a function origin. Only `true` allows; throws, rejections and answers slower than
- * `originTimeout` deny, logged once at error level. Never rejects.
+ * Whether an origin function's answer admits `origin`: `true`, or (as @fastify/cors reads it) an
+ * origin value that names it: the origin itself, '*' (without credentials), a RegExp, a list.
+ */
+function admits (answer: unknown, origin: string, credentials: boolean): boolean {
+  if (answer === true) return true
+  if (typeof answer === 'string') return answer === origin || (answer === '*' && !credentials)
+  if (answer instanceof RegExp) return new RegExp(answer.source, answer.flags.replace(/[gy]/g, '')).test(origin)
+  return Array.isArray(answer) && answer.some((a) => admits(a, origin, credentials))
+}
+
+/** Where a pending answer goes; emptied at the timeout, so a promise that never settles holds nothing of the request. */
+interface Box { settle: ((answer: unknown, err: unknown) => void) | null }
+
+function listen (pending: PromiseLike<unknown>, box: Box): void {
+  pending.then((answer) => box.settle?.(answer, null), (err: unknown) => box.settle?.(undefined, err ?? new Error('origin function rejected')))
+}
+
+/**
+ * Runs a function origin. Only an answer that admits the origin allows; throws, rejections and
+ * answers slower than `originTimeout` deny, logged at error level. Never rejects.
  */
 export function runOriginFunction (policy: CompiledPolicy, origin: string, request: FastifyRequest): boolean | Promise<boolean> {
-  let result: boolean | Promise<boolean>
+  let result: unknown
   try {
-    result = (policy.matcher.fn as NonNullable<CompiledPolicy['matcher']['fn']>)(origin, request)
+    // `this` is the Fastify instance, as in @fastify/cors.
+    result = (policy.matcher.fn as NonNullable<CompiledPolicy['matcher']['fn']>).call(request.server, origin, request)
   } catch (err) {
     logOriginError(request, policy, err)
     return false
   }
   if (result === undefined) {
-    // Likely the @fastify/cors callback form (origin, cb): it returns nothing and is never answered.
+    // Likely a callback form (origin, cb) not recognised by its parameter's name: it returns nothing.
     logOriginError(request, policy, new Error('origin function returned undefined; return a boolean or a Promise<boolean> ' +
-      '(the @fastify/cors callback form (origin, callback) is not supported)'))
+      '(a callback-style function is recognised only when its second parameter is named cb, callback, done or next)'))
     return false
   }
-  if (typeof result !== 'object' || result === null || typeof result.then !== 'function') return result === true
-  const pending = result
+  if (typeof result !== 'object' || result === null || typeof (result as PromiseLike<unknown>).then !== 'function') {
+    return admits(result, origin, policy.credentials)
+  }
   return new Promise<boolean>((resolve) => {
+    const box: Box = { settle: null }
     const timer = setTimeout(() => {
+      box.settle = null
       logOriginError(request, policy, new Error(`origin function did not settle within ${policy.originTimeout} ms (originTimeout)`))
       resolve(false)
     }, policy.originTimeout)
-    Promise.resolve(pending).then((ok) => {
+    box.settle = (answer, err) => {
+      box.settle = null
       clearTimeout(timer)
-      resolve(ok === true)
-    }, (err: unknown) => {
-      clearTimeout(timer)
-      logOriginError(request, policy, err)
-      resolve(false)
-    })
+      if (err !== null) logOriginError(request, policy, err)
+      resolve(err === null && admits(answer, origin, policy.credentials))
+    }
+    listen(result as PromiseLike<unknown>, box)
   })
 }
 

@@ -30,7 +30,10 @@ export const FST_CORS_DUPLICATE_POLICY: One = createError<[string]>(
 export const FST_CORS_ROUTES_BEFORE_PLUGIN: One = createError<[string]>(
   'FST_CORS_ROUTES_BEFORE_PLUGIN',
   'fastify-cors-policy: these routes were declared before the plugin was registered, so it cannot ' +
-  'answer their preflights: %s. Use `await app.register(cors, options)` before declaring routes.'
+  'answer their preflights: %s. Register the plugin first and wait for it before declaring routes: ' +
+  'in ES modules, `await app.register(cors, options)`; in CommonJS (no top-level await), ' +
+  '`app.register(cors, options).after(() => { app.get(...) })`, or declare the routes in a plugin ' +
+  'registered after it: `app.register(cors, options); app.register(routes)`.'
 )
 
 /** The plugin was registered twice in one scope. */

@@ -56,14 +56,14 @@ function actualHeaders (policy: CompiledPolicy, origin: string, allowed: boolean
 }
 
 /** Answers "why was this blocked?" for one request a page would make. */
-export async function explain (fastify: FastifyInstance, table: PathTable, global: CompiledPolicy, input: ExplainInput): Promise<Explanation> {
+export async function explain (fastify: FastifyInstance, table: PathTable, global: CompiledPolicy | false, label: string, input: ExplainInput): Promise<Explanation> {
   const headers = Object.fromEntries(Object.entries(input.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]))
   const page: PageRequest = { method: input.method, origin: input.origin, headers, credentials: input.credentials === true }
   const entry = findEntry(table, input.url)
   const route = entry === null ? undefined : policyOf(entry, input.method)
   const policy = route ?? global
   const source = route === undefined
-    ? `no route ${input.method} ${input.url} in scope, so its 404 answer uses global options`
+    ? `no route ${input.method} ${input.url} in scope, so its 404 answer uses the ${label}`
     : route === false ? `route ${input.method} ${(entry as PathEntry).url} (cors: false)` : route.label
   const result: Explanation = {
     policy: { source, effective: policy === false ? null : policy.source },
@@ -88,7 +88,7 @@ export async function explain (fastify: FastifyInstance, table: PathTable, globa
     result.reason = `blocked: CORS is off for ${source}`
     return result
   }
-  const request = { headers: { ...headers, origin: input.origin }, method: input.method, url: input.url, log: fastify.log } as unknown as FastifyRequest
+  const request = { headers: { ...headers, origin: input.origin }, method: input.method, url: input.url, log: fastify.log, server: fastify } as unknown as FastifyRequest
   const allowed = policy.matcher.fn === null ? policy.matcher.test(input.origin) : await runOriginFunction(policy, input.origin, request)
   const responseHeaders = actualHeaders(policy, input.origin, allowed)
   result.actual = { headers: responseHeaders }

@@ -9,15 +9,15 @@ import { FST_CORS_ALREADY_REGISTERED, FST_CORS_DUPLICATE_POLICY } from './errors
 import type { OriginMatcher } from './origin.js'
 import { compilePolicy, mergePolicy, type CompiledPolicy } from './policy.js'
 import { addMethod, pathEntry, pathTable, policyOf, type PathTable } from './paths.js'
-import { answerPreflight, preflightStrategy, STRATEGY } from './preflight.js'
+import { continuePreflight, preflightHook, preflightStrategy, STRATEGY } from './preflight.js'
 import { explain, policies, printPolicies, type ExplainInput, type Explanation, type PolicyRow } from './explain.js'
 import { findUncovered } from './uncovered.js'
-import { checkMerged, insecureOrigins, readPolicy } from './validate.js'
+import { checkMerged, insecureOrigins, policyPart, readPolicy } from './validate.js'
 import type { CorsOptions, CorsPolicy, OriginOption, RouteCors } from './schema.js'
 
 export {
-  CorsOptionsSchema, CorsPolicySchema, OriginSchema, RouteCorsSchema,
-  type CorsOptions, type CorsPolicy, type OriginFunction, type OriginOption, type RouteCors
+  CorsOptionsSchema, CorsPolicySchema, OriginSchema, RegistrationSchema, RouteCorsSchema,
+  type CorsOptions, type CorsPolicy, type OriginFunction, type OriginOption, type RegistrationOptions, type RouteCors
 } from './schema.js'
 export * as errors from './errors.js'
 export type { ExplainInput, Explanation, PolicyRow } from './explain.js'
@@ -68,14 +68,15 @@ let registrations = 0
 const kScope = Symbol('fastify-cors-policy.scope')
 
 interface ScopeState {
-  readonly global: CompiledPolicy
+  /** The registration's own policy; false for `origin: false`. */
+  readonly global: CompiledPolicy | false
   readonly globalPolicy: CorsPolicy
   readonly matchers: Map<OriginOption, OriginMatcher>
   readonly table: PathTable
   /** The onRequest hook of each policy with a function origin, shared by its routes; freed at ready. */
   readonly originHooks: Map<CompiledPolicy, ReturnType<typeof originHook>>
   /** The last route policy compiled, for the HEAD route that follows its GET route. */
-  last: { declared: unknown, url: string, policy: CompiledPolicy } | null
+  last: { declared: unknown, url: string, policy: CompiledPolicy | false } | null
 }
 
 /**
@@ -135,26 +136,20 @@ function onRoute (this: ScopedInstance, state: ScopeState, route: SeenRoute): vo
   if (!listed) route.config = { ...route.config, [kRoutePolicy]: policy } as RouteOptions['config']
 }
 
-// The preflight scope's onRequest hook answers every request routed to its routes.
-/* c8 ignore next 3 */
-function unreachable (this: FastifyInstance, request: FastifyRequest, reply: FastifyReply): void {
-  reply.callNotFound()
-}
-
 /**
  * Reads, checks and compiles a route's policy. Fastify's automatic HEAD route carries its GET
  * route's `cors` object: it reuses that compiled policy (and its label) instead.
  */
-function routePolicy (this: FastifyInstance, state: ScopeState, declared: unknown, url: string, label: string): CompiledPolicy {
+function routePolicy (this: FastifyInstance, state: ScopeState, declared: unknown, url: string, label: string): CompiledPolicy | false {
   const last = state.last
   if (last !== null && last.declared === declared && last.url === url) return last.policy
-  const policy = compile(this, mergePolicy(state.globalPolicy, readPolicy(declared, label)), label, state.matchers)
+  const policy = compile(this, mergePolicy(state.globalPolicy, readPolicy(declared, label, true)), label, state.matchers)
   state.last = { declared, url, policy }
   return policy
 }
 
 /** Compiles a merged policy, warning once about plain-http origins trusted with credentials. */
-function compile (fastify: FastifyInstance, merged: CorsPolicy, label: string, matchers: Map<OriginOption, OriginMatcher>): CompiledPolicy {
+function compile (fastify: FastifyInstance, merged: CorsPolicy, label: string, matchers: Map<OriginOption, OriginMatcher>): CompiledPolicy | false {
   const policy = compilePolicy(merged, label, matchers)
   const insecure = insecureOrigins(merged)
   if (insecure.length > 0) {
@@ -171,14 +166,16 @@ function toList<T> (hooks: T | T[] | undefined): T[] {
 const corsPolicy: FastifyPluginAsync<CorsOptions> = async function corsPolicy (fastify, options) {
   const instance = fastify as ScopedInstance
   if (Object.hasOwn(instance, kScope)) throw new FST_CORS_ALREADY_REGISTERED()
-  const globalPolicy = readPolicy(options, 'global options')
+  const label = `registration at ${fastify.prefix === '' ? '/' : fastify.prefix}`
+  const read = readPolicy(options, label)
+  const globalPolicy = policyPart(read)
   const matchers = new Map<OriginOption, OriginMatcher>()
   // Routes that exist already were declared before the plugin. On the root every route is in
   // scope; in a prefixed scope, the routes under the prefix are. An unprefixed child scope cannot
   // tell its routes from its siblings', so it cannot check.
   if (Object.getPrototypeOf(fastify) === Object.prototype || fastify.prefix !== '') findUncovered(fastify, fastify.prefix, STRATEGY)
   const state: ScopeState = {
-    global: compile(fastify, globalPolicy, 'global options', matchers),
+    global: compile(fastify, globalPolicy, label, matchers),
     globalPolicy,
     matchers,
     table: pathTable(fastify),
@@ -187,7 +184,8 @@ const corsPolicy: FastifyPluginAsync<CorsOptions> = async function corsPolicy (f
   }
   instance[kScope] = state
 
-  if (!fastify.hasConstraintStrategy(STRATEGY)) fastify.addConstraintStrategy(preflightStrategy(state.table))
+  if (read.strictPreflight === true) state.table.strict = true
+  if (read.preflight !== false && !fastify.hasConstraintStrategy(STRATEGY)) fastify.addConstraintStrategy(preflightStrategy(state.table))
   if (!fastify.hasRequestDecorator(kPolicy)) {
     fastify.decorateRequest(kPolicy, null)
     fastify.decorateRequest(kAllowed, false)
@@ -195,7 +193,7 @@ const corsPolicy: FastifyPluginAsync<CorsOptions> = async function corsPolicy (f
 
   if (!fastify.hasDecorator('cors')) {
     const tools: CorsTools = {
-      explain: (input) => explain(fastify, state.table, state.global, input),
+      explain: (input) => explain(fastify, state.table, state.global, label, input),
       policies: () => policies(state.table),
       printPolicies: () => printPolicies(state.table)
     }
@@ -210,19 +208,23 @@ const corsPolicy: FastifyPluginAsync<CorsOptions> = async function corsPolicy (f
   // app's own OPTIONS routes are more specific and keep theirs). It lives in a child scope whose
   // first onRequest hook answers: Fastify passes hooks the app adds later (an auth hook that
   // would answer 401) down to children, but after this one.
+  // `preflight: false` (from @fastify/cors): no preflight routes, OPTIONS requests go to the app.
   const preflightRoute = {
     method: 'OPTIONS',
     constraints: { [STRATEGY]: `r${registrations++}` },
     exposeHeadRoute: false,
-    schema: { hide: true },
-    handler: unreachable,
+    schema: { hide: read.hideOptionsRoute !== false },
+    ...(read.logLevel === undefined ? {} : { logLevel: read.logLevel }),
+    handler: continuePreflight,
     [kOwnRoute]: true
   } as unknown as RouteOptions
-  fastify.register(async function corsPreflightScope (own) {
-    own.addHook('onRequest', answerPreflight)
-    own.route({ ...preflightRoute, url: '/*' })
-    if (own.prefix !== '') own.route({ ...preflightRoute, url: '/' })
-  })
+  if (read.preflight !== false) {
+    fastify.register(async function corsPreflightScope (own) {
+      own.addHook('onRequest', preflightHook(read.strictPreflight === true))
+      own.route({ ...preflightRoute, url: '/*' })
+      if (own.prefix !== '') own.route({ ...preflightRoute, url: '/' })
+    })
+  }
 
   // One onSend hook for every response in scope. A route's policy comes from the path table (or
   // its config); a 404 (the not-found handler, reply.callNotFound()) gets the global policy.
@@ -267,7 +269,7 @@ export default fastifyCorsPolicy
  * registration, and returns it typed. `where` names it in errors.
  */
 export function parsePolicy (value: unknown, where = 'policy'): CorsPolicy {
-  const policy = readPolicy(value, where)
+  const policy = readPolicy(value, where, true)
   checkMerged(policy, where)
   return policy
 }

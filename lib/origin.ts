@@ -1,4 +1,4 @@
-import { FST_CORS_INVALID_ORIGIN, FST_CORS_UNSAFE_POLICY } from './errors.js'
+import type { Problems } from './problems.js'
 import type { OriginFunction, OriginOption } from './schema.js'
 
 /**
@@ -49,33 +49,31 @@ function serialise (url: URL): string {
 }
 
 /**
- * Refuses allow-list entries a browser can never send, naming the value it would send instead.
+ * Reports allow-list entries a browser can never send, naming the value it would send instead.
  * Browsers serialise `Origin` as scheme://host[:port]: lowercase, no path, no default port.
  */
-export function checkOriginEntry (entry: string, where: string): void {
-  if (entry === '*') {
-    throw new FST_CORS_INVALID_ORIGIN(where, "origin: '*' cannot be one entry of a list; use `origin: '*'` on its own")
-  }
+export function checkOriginEntry (entry: string, problems: Problems): void {
   if (entry === 'null') return // sandboxed iframes and file: pages send `Origin: null`
   if (entry.includes('*')) {
-    throw new FST_CORS_INVALID_ORIGIN(where, `origin '${entry}': wildcards are not patterns here; ` +
+    problems.origin(`origin '${entry}': wildcards are not patterns here; ` +
       'use an anchored RegExp such as /^https:\\/\\/[a-z0-9-]+\\.example\\.com$/')
+    return
   }
   let url: URL
   try {
     url = new URL(entry)
   } catch {
-    throw new FST_CORS_INVALID_ORIGIN(where, `origin '${entry}' is not an origin; write it as scheme://host[:port], e.g. 'https://app.example.com'`)
+    problems.origin(`origin '${entry}' is not an origin; write it as scheme://host[:port], e.g. 'https://app.example.com'`)
+    return
   }
   const expected = serialise(url)
   const extra = url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '' ||
     (url.pathname !== '' && url.pathname !== '/')
-  if (url.host === '' || (!extra && expected === entry)) {
-    if (url.host !== '') return
-    throw new FST_CORS_INVALID_ORIGIN(where, `origin '${entry}' has no host; write it as scheme://host[:port]`)
+  if (url.host === '') problems.origin(`origin '${entry}' has no host; write it as scheme://host[:port]`)
+  else if (extra || expected !== entry) {
+    problems.origin(`origin '${entry}' is not what a browser sends in Origin ` +
+      `(scheme://host[:port], no path, no trailing slash, lowercase, no default port); use '${expected}'`)
   }
-  throw new FST_CORS_INVALID_ORIGIN(where, `origin '${entry}' is not what a browser sends in Origin ` +
-    `(scheme://host[:port], no path, no trailing slash, lowercase, no default port); use '${expected}'`)
 }
 
 /**
@@ -101,32 +99,31 @@ function scanSource (source: string): { topLevelBar: boolean, looseDot: boolean 
 }
 
 /**
- * Refuses RegExps that match more than their author meant: not anchored at both ends
- * (/example\.com/ also matches https://example.com.evil.net), a bare `.` between host labels
- * (/^https:\/\/app.example\.com$/ matches https://appXexample.com), and the g/y flags (a
- * stateful test() fails every other request).
+ * Reports RegExps that match more than their author meant: not anchored at both ends
+ * (/example\.com/ also matches https://example.com.evil.net), and a bare `.` between host labels
+ * (/^https:\/\/app.example\.com$/ matches https://appXexample.com).
  */
-export function checkOriginRegExp (re: RegExp, where: string): void {
+export function checkOriginRegExp (re: RegExp, problems: Problems): void {
   const name = `origin ${String(re)}`
-  if (re.global || re.sticky) {
-    throw new FST_CORS_INVALID_ORIGIN(where, `${name}: the g and y flags make RegExp#test stateful; remove them`)
-  }
   const { topLevelBar, looseDot } = scanSource(re.source)
   if (!re.source.startsWith('^') || !re.source.endsWith('$') || re.source.endsWith('\\$') || topLevelBar) {
-    throw new FST_CORS_UNSAFE_POLICY(where, `${name} is not anchored at both ends, so it also matches origins such as ` +
+    problems.unsafe(`${name} is not anchored at both ends, so it also matches origins such as ` +
       "'https://example.com.evil.net'; write it as /^https:\\/\\/(app|admin)\\.example\\.com$/ (^ first, $ last, alternatives in a group)")
-  }
-  if (looseDot) {
-    throw new FST_CORS_UNSAFE_POLICY(where, `${name} has an unescaped '.', which matches any character ` +
+  } else if (looseDot) {
+    problems.unsafe(`${name} has an unescaped '.', which matches any character ` +
       "(a host 'appXexample.com' would pass); write \\. for a literal dot")
   }
 }
 
 const ANY = new OriginMatcher(true, null, [], [])
+// Allows every origin too, but the policy reflects it: a matcher of its own, so preflights do
+// not group its methods with '*' ones.
+const REFLECT = new OriginMatcher(true, null, [], [])
 
-/** Builds the matcher for a validated `origin` value. */
-export function compileOrigin (origin: OriginOption): OriginMatcher {
+/** Builds the matcher for a validated `origin` value (`false` never gets here: CORS is off). */
+export function compileOrigin (origin: Exclude<OriginOption, false>): OriginMatcher {
   if (origin === '*') return ANY
+  if (origin === true) return REFLECT
   if (typeof origin === 'function') return new OriginMatcher(false, origin, [], [])
   const list = Array.isArray(origin) ? origin : [origin]
   const exact: string[] = []

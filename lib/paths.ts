@@ -51,6 +51,8 @@ export interface PathTable {
   readonly byUrl: Map<string, PathEntry>
   /** Every entry, in the order paths were first seen (for policies()). */
   readonly entries: PathEntry[]
+  /** A registration asked for strictPreflight: OPTIONS without preflight headers are routed to the plugin too. */
+  strict: boolean
 }
 
 const tables = new WeakMap<object, PathTable>()
@@ -82,7 +84,8 @@ export function pathTable (fastify: FastifyInstance): PathTable {
       patterns: FindMyWay(config),
       maxParamLength: config.maxParamLength as number,
       byUrl: new Map(),
-      entries: []
+      entries: [],
+      strict: false
     }
     tables.set(fastify.server, table)
   }

@@ -23,6 +23,12 @@ export interface CompiledPolicy {
   readonly privateNetwork: boolean
   /** Milliseconds an async origin function may take. */
   readonly originTimeout: number
+  /** Status of an approved preflight answer. */
+  readonly successStatus: number
+  /** `Cache-Control` of preflight answers, or null to send none. */
+  readonly cacheControl: string | null
+  /** Approved preflights go on to the hooks and handler instead of being answered. */
+  readonly preflightContinue: boolean
   /** The merged policy this was compiled from (for explain() and policies()). */
   readonly source: CorsPolicy
 }
@@ -44,9 +50,11 @@ export function mergePolicy (global: CorsPolicy, route: CorsPolicy): CorsPolicy 
  * Compiles a checked policy. `matchers` caches one matcher per distinct `origin` value, so routes
  * that inherit the global origin share it (preflights group methods by matcher).
  */
-export function compilePolicy (policy: CorsPolicy, label: string, matchers: Map<OriginOption, OriginMatcher>): CompiledPolicy {
+export function compilePolicy (policy: CorsPolicy, label: string, matchers: Map<OriginOption, OriginMatcher>): CompiledPolicy | false {
   checkMerged(policy, label)
   const origin = policy.origin ?? '*'
+  // origin: false is @fastify/cors's way of turning CORS off, as `cors: false` does.
+  if (origin === false) return false
   let matcher = matchers.get(origin)
   if (matcher === undefined) {
     matcher = compileOrigin(origin)
@@ -60,7 +68,8 @@ export function compilePolicy (policy: CorsPolicy, label: string, matchers: Map<
     label,
     matcher,
     credentials,
-    public: matcher.any && !credentials,
+    // origin: true reflects every origin instead.
+    public: origin === '*' && !credentials,
     exposeHeaders: exposed === undefined || exposed.length === 0 ? null : exposed === '*' ? '*' : exposed.join(', '),
     methods: methods === null ? null : methods.text,
     methodSet: methods === null ? null : methods.set,
@@ -69,6 +78,9 @@ export function compilePolicy (policy: CorsPolicy, label: string, matchers: Map<
     maxAge: policy.maxAge === undefined ? null : String(policy.maxAge),
     privateNetwork: policy.privateNetwork === true,
     originTimeout: policy.originTimeout ?? ORIGIN_TIMEOUT,
+    successStatus: policy.optionsSuccessStatus ?? 204,
+    cacheControl: typeof policy.cacheControl === 'number' ? `max-age=${policy.cacheControl}` : policy.cacheControl ?? null,
+    preflightContinue: policy.preflightContinue === true,
     source: policy
   }
 }

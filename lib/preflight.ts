@@ -45,8 +45,9 @@ export function preflightStrategy (table: PathTable): Strategy {
       }
     },
     deriveConstraint (req: PreflightRequest): string | undefined {
-      if (req.method !== 'OPTIONS' || req.headers.origin === undefined ||
-        req.headers['access-control-request-method'] === undefined) return undefined
+      if (req.method !== 'OPTIONS') return undefined
+      // With strictPreflight, OPTIONS without the preflight headers come here too, for a 400.
+      if (!table.strict && (req.headers.origin === undefined || req.headers['access-control-request-method'] === undefined)) return undefined
       const found = findEntry(table, req.url as string)
       if (found === null) return undefined
       req[kEntry] = found
@@ -132,7 +133,7 @@ function autoMethods (entry: PathEntry, policy: CompiledPolicy, origin: string, 
 }
 
 function approve (entry: PathEntry, policy: CompiledPolicy, request: FastifyRequest, reply: FastifyReply,
-  origin: string, method: string): void {
+  origin: string, method: string, done: () => void): void {
   if (policy.methodSet !== null && !policy.methodSet.has(method) && !SAFELISTED_METHODS.has(method)) {
     deny(request, reply, `method ${method} is not in methods of ${policy.label}`)
     return
@@ -151,7 +152,7 @@ function approve (entry: PathEntry, policy: CompiledPolicy, request: FastifyRequ
     return
   }
   const methods = policy.methods ?? autoMethods(entry, policy, origin, request)
-  const finish = (allowMethods: string): FastifyReply => {
+  const finish = (allowMethods: string): void => {
     reply.header('access-control-allow-origin', policy.public ? '*' : origin)
     if (policy.credentials) reply.header('access-control-allow-credentials', 'true')
     reply.header('access-control-allow-methods', allowMethods)
@@ -159,37 +160,55 @@ function approve (entry: PathEntry, policy: CompiledPolicy, request: FastifyRequ
     if (allowHeaders !== '') reply.header('access-control-allow-headers', allowHeaders)
     if (policy.maxAge !== null) reply.header('access-control-max-age', policy.maxAge)
     if (privateNetwork) reply.header('access-control-allow-private-network', 'true')
-    return reply.code(204).send()
+    if (policy.cacheControl !== null) reply.header('cache-control', policy.cacheControl)
+    if (policy.preflightContinue) done()
+    else reply.code(policy.successStatus).send()
   }
   if (typeof methods === 'string') finish(methods)
   else methods.then(finish)
 }
 
 /**
- * Answers a preflight, as the first onRequest hook of the preflight routes' scope. The constraint
- * only routes preflights there, for paths in the table, and leaves the path's entry on the raw
- * request. It always replies, so it never calls `done`: no later hook runs.
+ * The onRequest hook of a registration's preflight routes, first in their scope. The constraint
+ * routes only preflights there (and, with strictPreflight on any registration, OPTIONS requests
+ * lacking the preflight headers), for paths in the table, and leaves the path's entry on the raw
+ * request. It replies, or with preflightContinue lets the request go on to the handler below.
  */
-export function answerPreflight (request: FastifyRequest, reply: FastifyReply, _done: () => void): void {
-  const entry = (request.raw as PreflightRequest)[kEntry] as PathEntry
-  const origin = request.headers.origin as string
-  const method = request.headers['access-control-request-method'] as string
-  addVary(reply, sharedOf(entry).vary)
-  const policy = policyOf(entry, method)
-  if (policy === undefined) {
-    deny(request, reply, `no route ${method} ${entry.url} (methods on this path: ${routesOf(entry).map(([m]) => m).join(', ')})`)
-  } else if (policy === false) {
-    deny(request, reply, `CORS is off for route ${method} ${entry.url}`)
-  } else if (policy.matcher.fn === null) {
-    if (policy.matcher.test(origin)) approve(entry, policy, request, reply, origin, method)
-    else deny(request, reply, `origin '${origin}' is not allowed by ${policy.label}`)
-  } else {
-    const next = (ok: boolean): void => {
-      if (ok) approve(entry, policy, request, reply, origin, method)
-      else deny(request, reply, `origin '${origin}' is not allowed by ${policy.label}`)
+export function preflightHook (strict: boolean): (request: FastifyRequest, reply: FastifyReply, done: () => void) => void {
+  return function answerPreflight (request, reply, done) {
+    const entry = (request.raw as PreflightRequest)[kEntry] as PathEntry
+    const origin = request.headers.origin
+    const method = request.headers['access-control-request-method']
+    if (origin === undefined || method === undefined) {
+      if (strict) reply.code(400).type('text/plain').send('Invalid Preflight Request')
+      else reply.callNotFound()
+      return
     }
-    const result = runOriginFunction(policy, origin, request)
-    if (typeof result === 'boolean') next(result)
-    else result.then(next)
+    addVary(reply, sharedOf(entry).vary)
+    const policy = policyOf(entry, method)
+    if (policy === undefined) {
+      deny(request, reply, `no route ${method} ${entry.url} (methods on this path: ${routesOf(entry).map(([m]) => m).join(', ')})`)
+    } else if (policy === false) {
+      deny(request, reply, `CORS is off for route ${method} ${entry.url}`)
+    } else if (policy.matcher.fn === null) {
+      if (policy.matcher.test(origin)) approve(entry, policy, request, reply, origin, method, done)
+      else deny(request, reply, `origin '${origin}' is not allowed by ${policy.label}`)
+    } else {
+      const next = (ok: boolean): void => {
+        if (ok) approve(entry, policy, request, reply, origin, method, done)
+        else deny(request, reply, `origin '${origin}' is not allowed by ${policy.label}`)
+      }
+      const result = runOriginFunction(policy, origin, request)
+      if (typeof result === 'boolean') next(result)
+      else result.then(next)
+    }
   }
+}
+
+/**
+ * Handler of the preflight routes. The hook above answers every preflight, except approved ones
+ * under preflightContinue: those end here, with an empty 200, as in @fastify/cors.
+ */
+export function continuePreflight (_request: FastifyRequest, reply: FastifyReply): void {
+  reply.code(200).send()
 }

@@ -7,20 +7,25 @@ if (!TypeRegistry.Has(REGEXP_KIND)) {
   TypeRegistry.Set(REGEXP_KIND, (_schema, value) => value instanceof RegExp)
 }
 
-/** Decides whether a request's `Origin` may read the response. May be async. */
-export type OriginFunction = (origin: string | undefined, request: FastifyRequest) => boolean | Promise<boolean>
+/**
+ * Decides whether a request's `Origin` may read the response. May be async. Called only for
+ * requests that carry an `Origin`. (From JavaScript, the @fastify/cors callback form
+ * `(origin, callback)` also works: see the README.)
+ */
+export type OriginFunction = (origin: string, request: FastifyRequest) => boolean | Promise<boolean>
 
 const RegExpInstance: TUnsafe<RegExp> = Type.Unsafe<RegExp>({ [Kind]: REGEXP_KIND, description: 'a RegExp' })
 
 const OriginFunctionSchema: TUnsafe<OriginFunction> = Type.Unsafe<OriginFunction>(
   Type.Function(
-    [Type.Union([Type.String(), Type.Undefined()]), Type.Any()],
+    [Type.String(), Type.Any()],
     Type.Union([Type.Boolean(), Type.Promise(Type.Boolean())])
   )
 )
 
 export const OriginSchema = Type.Union([
   Type.Literal('*'),
+  Type.Boolean(),
   Type.String(),
   RegExpInstance,
   Type.Array(Type.Union([Type.String(), RegExpInstance])),
@@ -32,7 +37,10 @@ export const OriginSchema = Type.Union([
  * a route's fields replace the global ones, field by field.
  */
 export const CorsPolicySchema = Type.Object({
-  /** Which origins may read responses: `'*'`, one origin, a RegExp, a list of those, or a function. Default `'*'`. */
+  /**
+   * Which origins may read responses: `'*'`, one origin, a RegExp, a list of those, or a function.
+   * `true` reflects every origin (refused with credentials); `false` turns CORS off. Default `'*'`.
+   */
   origin: Type.Optional(OriginSchema),
   /** Send `Access-Control-Allow-Credentials: true` (cookies, HTTP auth). Default `false`. */
   credentials: Type.Optional(Type.Boolean()),
@@ -49,26 +57,61 @@ export const CorsPolicySchema = Type.Object({
   /** Allow the literal origin `'null'` in an allow-list (sandboxed iframes, `file:` pages: anyone can forge it). Default `false`. */
   allowNullOrigin: Type.Optional(Type.Boolean()),
   /** Milliseconds an async origin function may take before the request is denied CORS. Default 5000. */
-  originTimeout: Type.Optional(Type.Integer({ minimum: 1 }))
+  originTimeout: Type.Optional(Type.Integer({ minimum: 1 })),
+  /** Status of an approved preflight answer, 200 to 299 (browsers need an ok status). Default 204. */
+  optionsSuccessStatus: Type.Optional(Type.Integer({ minimum: 200, maximum: 299 })),
+  /** `Cache-Control` of preflight answers: seconds (sent as `max-age=N`) or the header value. Default: not sent. */
+  cacheControl: Type.Optional(Type.Union([Type.Integer({ minimum: 0 }), Type.String()])),
+  /**
+   * After setting the preflight headers, pass the preflight on to the hooks and handler (your own
+   * OPTIONS route for the path, or an empty 200) instead of answering it. Default `false`.
+   */
+  preflightContinue: Type.Optional(Type.Boolean())
 }, { additionalProperties: false })
 
-/** The options given to `fastify.register()`: the global policy of the scope. */
-export const CorsOptionsSchema = CorsPolicySchema
+/** Options of a registration that are not part of a policy (routes cannot set them). */
+export const RegistrationSchema = Type.Object({
+  /** Answer preflights at all. `false`: OPTIONS requests go to your routes; responses still get CORS headers. Default `true`. */
+  preflight: Type.Optional(Type.Boolean()),
+  /** Show the plugin's OPTIONS routes in generated schemas (`@fastify/swagger`). Default `true` (hidden). */
+  hideOptionsRoute: Type.Optional(Type.Boolean()),
+  /** Log level of the plugin's OPTIONS routes, e.g. `'silent'` to keep preflights out of request logs. */
+  logLevel: Type.Optional(Type.String()),
+  /**
+   * `true`: an OPTIONS request to a path with routes but without `Origin` or
+   * `Access-Control-Request-Method` gets `400 Invalid Preflight Request`. Default `false`: it goes
+   * to your routes (or 404), since it is not a preflight.
+   */
+  strictPreflight: Type.Optional(Type.Boolean()),
+  /**
+   * Accepted from @fastify/cors for compatibility, with no effect: headers are always set in
+   * onSend (every response, errors and 404s included) and preflights answered in onRequest.
+   */
+  hook: Type.Optional(Type.Union([
+    Type.Literal('onRequest'), Type.Literal('preParsing'), Type.Literal('preValidation'),
+    Type.Literal('preHandler'), Type.Literal('preSerialization')
+  ]))
+}, { additionalProperties: false })
+
+/** The options given to `fastify.register()`: the global policy of the scope, and registration options. */
+export const CorsOptionsSchema = Type.Object({ ...CorsPolicySchema.properties, ...RegistrationSchema.properties }, { additionalProperties: false })
 
 /** A route's `cors` option: a policy merged over the global one, or `false` to turn CORS off. */
 export const RouteCorsSchema = Type.Union([CorsPolicySchema, Type.Literal(false)])
 
 export type CorsPolicy = Static<typeof CorsPolicySchema>
 export type CorsOptions = Static<typeof CorsOptionsSchema>
+export type RegistrationOptions = Static<typeof RegistrationSchema>
 export type RouteCors = Static<typeof RouteCorsSchema>
 export type OriginOption = Static<typeof OriginSchema>
 
 /** The policy fields, in the order they are checked and reported. */
 export const POLICY_FIELDS = Object.keys(CorsPolicySchema.properties) as Array<keyof CorsPolicy>
+export const REGISTRATION_FIELDS = Object.keys(RegistrationSchema.properties) as Array<keyof RegistrationOptions>
 
 /** What each field accepts, for error messages. */
-export const FIELD_EXPECTS: Record<keyof CorsPolicy, string> = {
-  origin: "'*', an origin string, a RegExp, an array of origin strings and RegExps, or a function",
+export const FIELD_EXPECTS: Record<keyof CorsOptions, string> = {
+  origin: "'*', an origin string, a RegExp, an array of origin strings and RegExps, a function, true or false",
   credentials: 'a boolean',
   methods: "an array of method names or 'auto'",
   allowedHeaders: "an array of header names or '*'",
@@ -76,5 +119,13 @@ export const FIELD_EXPECTS: Record<keyof CorsPolicy, string> = {
   maxAge: 'a whole number of seconds, 0 or more',
   privateNetwork: 'a boolean',
   allowNullOrigin: 'a boolean',
-  originTimeout: 'a whole number of milliseconds, 1 or more'
+  originTimeout: 'a whole number of milliseconds, 1 or more',
+  optionsSuccessStatus: 'a whole number from 200 to 299',
+  cacheControl: 'a whole number of seconds or a Cache-Control value',
+  preflightContinue: 'a boolean',
+  preflight: 'a boolean',
+  hideOptionsRoute: 'a boolean',
+  logLevel: "a log level such as 'silent' or 'debug'",
+  strictPreflight: 'a boolean',
+  hook: "one of 'onRequest', 'preParsing', 'preValidation', 'preHandler', 'preSerialization'"
 }

@@ -1,15 +1,17 @@
-import { TypeCompiler, type ValueError } from '@sinclair/typebox/compiler'
-import { FST_CORS_INVALID_OPTION, FST_CORS_UNSAFE_POLICY } from './errors.js'
+import { TypeCompiler } from '@sinclair/typebox/compiler'
 import { fromFastifyCors } from './compat.js'
 import { checkOriginEntry, checkOriginRegExp } from './origin.js'
-import { CorsPolicySchema, FIELD_EXPECTS, POLICY_FIELDS, type CorsPolicy } from './schema.js'
+import { Problems } from './problems.js'
+import { CorsOptionsSchema, FIELD_EXPECTS, POLICY_FIELDS, REGISTRATION_FIELDS, type CorsOptions, type CorsPolicy, type OriginFunction } from './schema.js'
 
-// Compiled once at module load; every registration reuses it.
-const policyCheck = TypeCompiler.Compile(CorsPolicySchema)
+// Compiled once at module load; every registration reuses it. Route policies have no
+// registration fields (refused before this check), so one schema serves both.
+const optionsCheck = TypeCompiler.Compile(CorsOptionsSchema)
+const OPTION_FIELDS = [...POLICY_FIELDS, ...REGISTRATION_FIELDS]
 
 /**
- * The @fastify/cors callback form `(origin, cb)`: here the second argument is the request, so
- * calling it back would throw later, outside any handler. Recognised by its parameter's name.
+ * The @fastify/cors callback form `(origin, cb)`, recognised by its second parameter's name (an
+ * origin function here takes `(origin, request)`): it is adapted, so it calls back as there.
  */
 const CALLBACK_STYLE = /^(?:async\s*)?(?:function\s*[\w$]*\s*)?\(\s*[\w$]+\s*,\s*(?:cb|callback|done|next)\s*\)/
 
@@ -42,56 +44,85 @@ function distance (a: string, b: string): number {
 
 function suggest (key: string): string {
   const lower = key.toLowerCase()
-  const best = POLICY_FIELDS.find((f) => f.toLowerCase() === lower || distance(f.toLowerCase(), lower) <= 2)
+  const best = OPTION_FIELDS.find((f) => f.toLowerCase() === lower || distance(f.toLowerCase(), lower) <= 2)
   return best === undefined ? `known fields: ${POLICY_FIELDS.join(', ')}` : `did you mean '${best}'?`
 }
 
+type CallbackOrigin = (origin: string, callback: (err: Error | null, answer?: unknown) => void) => unknown
+const adapted = new WeakMap<CallbackOrigin, OriginFunction>()
+
 /**
- * Reads one policy object as written (global options or a route's `cors`), before merging: maps
- * @fastify/cors shapes, then checks it. Returns the policy to use (a new object when mapped).
- * `where` names it in errors: "global options" or "route PUT /users/:id".
+ * Wraps a callback-style origin function as a promise-returning one. One wrapper per function,
+ * so routes that share it share one matcher. Its answer may be any @fastify/cors origin value.
  */
-export function readPolicy (input: unknown, where: string): CorsPolicy {
-  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
-    throw new FST_CORS_INVALID_OPTION(where, `expected an object of policy fields, received ${describe(input)}`)
+function fromCallback (fn: CallbackOrigin): OriginFunction {
+  let wrapped = adapted.get(fn)
+  if (wrapped === undefined) {
+    wrapped = function (this: unknown, origin: string) {
+      return new Promise<boolean>((resolve, reject) => {
+        const returned = fn.call(this, origin, (err, answer) => { if (err !== null && err !== undefined) reject(err); else resolve(answer as boolean) })
+        // An async callback function may also resolve its answer.
+        if (returned instanceof Promise) returned.then((answer) => { if (answer !== undefined) resolve(answer) }, reject)
+      })
+    }
+    adapted.set(fn, wrapped)
   }
-  const policy = fromFastifyCors(input as Record<string, unknown>, where)
-  const value = policy as CorsPolicy
+  return wrapped
+}
+
+/**
+ * Reads one policy object as written (a registration's options or a route's `cors`), before
+ * merging: maps @fastify/cors shapes, then checks it, reporting every problem at once. Returns
+ * the policy to use (a new object when mapped). `where` names it in errors: "registration at /"
+ * or "route PUT /users/:id". Registration options (preflight, logLevel, ...) are allowed only
+ * when `route` is false.
+ */
+export function readPolicy (input: unknown, where: string, route = false): CorsOptions {
+  const problems = new Problems(where)
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+    problems.invalid(`expected an object of policy fields, received ${describe(input)}` +
+      (typeof input === 'function' ? ' (a @fastify/cors options function: see `delegator` in the README\'s migration section)' : ''))
+    problems.throwIfAny()
+  }
+  const policy = fromFastifyCors(input as Record<string, unknown>, problems, route)
+  const fields = route ? POLICY_FIELDS : OPTION_FIELDS
   for (const key of Object.keys(policy)) {
-    if (!(POLICY_FIELDS as string[]).includes(key)) {
-      throw new FST_CORS_INVALID_OPTION(where, `unknown field '${key}'; ${suggest(key)}`)
+    if (!(fields as string[]).includes(key)) {
+      problems.invalid(`unknown field '${key}'; ${suggest(key)}`)
+      delete policy[key]
     }
   }
-  if (!policyCheck.Check(value)) {
-    // Check() failed, so there is a first error; unknown fields were refused above, so it is
-    // below a known top-level field.
-    const error = policyCheck.Errors(value).First() as ValueError
-    const field = error.path.split('/')[1] as keyof CorsPolicy
-    throw new FST_CORS_INVALID_OPTION(where, `field '${field}' must be ${FIELD_EXPECTS[field]}, received ${describe(policy[field])}`)
+  const value = policy as CorsOptions
+  if (!optionsCheck.Check(value)) {
+    // TypeBox reports one error per top-level field here (each is a union or a scalar), and
+    // unknown fields were removed above, so each error names a known field.
+    for (const error of optionsCheck.Errors(value)) {
+      const field = error.path.split('/')[1] as keyof CorsOptions
+      problems.invalid(`field '${field}' must be ${FIELD_EXPECTS[field]}, received ${describe(policy[field])}`)
+      delete policy[field]
+    }
   }
   const origin = value.origin
   if (typeof origin === 'function' && CALLBACK_STYLE.test(Function.prototype.toString.call(origin))) {
-    throw new FST_CORS_INVALID_OPTION(where, "field 'origin' is a callback-style function (origin, cb): here an origin function " +
-      'is (origin, request) => boolean | Promise<boolean>; return the answer instead of calling back')
+    value.origin = fromCallback(origin as unknown as CallbackOrigin)
   }
-  if (typeof origin === 'string' && origin !== '*') checkOriginEntry(origin, where)
-  if (origin instanceof RegExp) checkOriginRegExp(origin, where)
+  if (typeof origin === 'string' && origin !== '*') checkOriginEntry(origin, problems)
+  if (origin instanceof RegExp) checkOriginRegExp(origin, problems)
   if (Array.isArray(origin)) {
     if (origin.length === 0) {
-      throw new FST_CORS_INVALID_OPTION(where, "field 'origin' is an empty list, which allows no origin; use `cors: false` to turn CORS off")
+      problems.invalid("field 'origin' is an empty list, which allows no origin; use `cors: false` to turn CORS off")
     }
     for (const item of origin) {
-      if (typeof item === 'string') checkOriginEntry(item, where)
-      else checkOriginRegExp(item, where)
+      if (typeof item === 'string') checkOriginEntry(item, problems)
+      else checkOriginRegExp(item, problems)
     }
   }
   if (Array.isArray(value.methods)) {
     for (const method of value.methods) {
       if (method === '*') {
-        throw new FST_CORS_INVALID_OPTION(where, "field 'methods' contains '*'; use methods: 'auto' to allow the methods registered on the path")
-      }
-      if (!TOKEN.test(method)) {
-        throw new FST_CORS_INVALID_OPTION(where, `field 'methods' contains ${describe(method)}, which is not a valid HTTP method name`)
+        problems.invalid("field 'methods' contains '*'; use methods: 'auto' to allow the methods registered on the path")
+      } else if (!TOKEN.test(method)) {
+        problems.invalid(`field 'methods' contains ${describe(method)}, which is not a valid HTTP method name`)
       }
     }
   }
@@ -99,12 +130,18 @@ export function readPolicy (input: unknown, where: string): CorsPolicy {
     const list = value[field]
     if (!Array.isArray(list)) continue
     for (const name of list) {
-      if (!TOKEN.test(name)) {
-        throw new FST_CORS_INVALID_OPTION(where, `field '${field}' contains ${describe(name)}, which is not a valid header name`)
-      }
+      if (!TOKEN.test(name)) problems.invalid(`field '${field}' contains ${describe(name)}, which is not a valid header name`)
     }
   }
+  problems.throwIfAny()
   return value
+}
+
+/** A registration's options without the registration-only ones: its global policy. */
+export function policyPart (options: CorsOptions): CorsPolicy {
+  const policy: Record<string, unknown> = {}
+  for (const field of POLICY_FIELDS) if (options[field] !== undefined) policy[field] = options[field]
+  return policy as CorsPolicy
 }
 
 function originList (policy: CorsPolicy): unknown[] {
@@ -113,20 +150,26 @@ function originList (policy: CorsPolicy): unknown[] {
 
 /** Checks a policy after merging: combinations that are unsafe or that no browser honours. */
 export function checkMerged (policy: CorsPolicy, where: string): void {
+  const problems = new Problems(where)
   if (policy.allowNullOrigin !== true && originList(policy).includes('null')) {
-    throw new FST_CORS_UNSAFE_POLICY(where, "origin 'null' is refused: sandboxed iframes, file: pages and some redirects send " +
+    problems.unsafe("origin 'null' is refused: sandboxed iframes, file: pages and some redirects send " +
       '`Origin: null`, and any site can create one; set allowNullOrigin: true if you really mean it')
   }
-  if (policy.credentials !== true) return
-  if (policy.origin === undefined || policy.origin === '*') {
-    throw new FST_CORS_UNSAFE_POLICY(where, "origin '*' with credentials: true is refused: browsers reject it, and echoing " +
-      'every origin with credentials lets any site act as your users; list the origins you trust, e.g. ' +
-      "origin: ['https://app.example.com'], or drop credentials")
+  if (policy.credentials === true) {
+    if (policy.origin === undefined || policy.origin === '*') {
+      problems.unsafe("origin '*' with credentials: true is refused: browsers reject it, and echoing " +
+        'every origin with credentials lets any site act as your users; list the origins you trust, e.g. ' +
+        "origin: ['https://app.example.com'], or drop credentials")
+    } else if (policy.origin === true) {
+      problems.unsafe('origin: true (reflect every origin) with credentials: true is refused: it lets any site act as ' +
+        "your users; list the origins you trust, e.g. origin: ['https://app.example.com'], or drop credentials")
+    }
+    if (policy.exposedHeaders === '*') {
+      problems.unsafe("exposedHeaders '*' with credentials: true is refused: with credentials the browser " +
+        "reads '*' as a header literally named '*', exposing nothing; list the header names instead")
+    }
   }
-  if (policy.exposedHeaders === '*') {
-    throw new FST_CORS_UNSAFE_POLICY(where, "exposedHeaders '*' with credentials: true is refused: with credentials the browser " +
-      "reads '*' as a header literally named '*', exposing nothing; list the header names instead")
-  }
+  problems.throwIfAny()
 }
 
 /** Loopback hosts: localhost and *.localhost, 127.0.0.0/8, [::1]. Traffic never leaves the machine. */

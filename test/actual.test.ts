@@ -251,3 +251,12 @@ test('an allow-list mixing exact origins and RegExps denies what matches neither
   const app = await build({ origin: [A, /^https:\/\/[a-z]+\.b\.com$/] }, (app) => app.get('/', ok))
   t.same(corsHeaders((await app.inject({ url: '/', headers: { origin: 'https://x.c.com' } })).headers), [])
 })
+
+test('an origin function that rejects with nothing is denied and logged with a message', async (t) => {
+  const lines: Array<Record<string, unknown>> = []
+  // eslint-disable-next-line prefer-promise-reject-errors
+  const app = await build({ origin: () => Promise.reject() }, (app) => app.get('/', ok),
+    { logger: { level: 'error', stream: { write: (s: string) => { lines.push(JSON.parse(s)) } } } })
+  t.same(corsHeaders((await app.inject({ url: '/', headers: { origin: 'https://a.com' } })).headers), [])
+  t.match(lines[0], { err: { message: 'origin function rejected' } })
+})

@@ -18,10 +18,10 @@ test('explain: a simple allowed GET needs no preflight', async (t) => {
   const e = await (await app()).cors.explain({ method: 'GET', url: '/items', origin: A })
   t.equal(e.allowed, true)
   t.same(e.preflight, { sent: false })
-  t.equal(e.policy.source, 'global options')
+  t.equal(e.policy.source, 'registration at /')
   t.same(e.policy.effective, { origin: [A], exposedHeaders: ['x-total'] })
   t.same(e.actual?.headers, { vary: 'Origin', 'access-control-allow-origin': A, 'access-control-expose-headers': 'x-total' })
-  t.equal(e.reason, 'allowed by global options')
+  t.equal(e.reason, 'allowed by registration at /')
 })
 
 test("explain: the preflight's refusal names the header and the route, as the debug log does", async (t) => {
@@ -48,7 +48,7 @@ test('the reason header is only given to explain(), never to a client', async (t
 test('explain: denied origins, CORS off, public routes with credentials, 404s, origin functions', async (t) => {
   const fastify = await app()
   const evil = await fastify.cors.explain({ method: 'GET', url: '/items', origin: 'https://evil.com' })
-  t.equal(evil.reason, "blocked: origin 'https://evil.com' is not allowed by global options")
+  t.equal(evil.reason, "blocked: origin 'https://evil.com' is not allowed by registration at /")
   t.same(evil.actual?.headers, { vary: 'Origin' })
   const off = await fastify.cors.explain({ method: 'DELETE', url: '/items/7', origin: A })
   t.equal(off.reason, 'blocked at the preflight: CORS is off for route DELETE /items/:id')
@@ -63,7 +63,7 @@ test('explain: denied origins, CORS off, public routes with credentials, 404s, o
   t.equal(cred.reason, "blocked: Access-Control-Allow-Origin '*' is not allowed with credentials (route GET /public)")
   const missing = await fastify.cors.explain({ method: 'GET', url: '/nope', origin: A })
   t.equal(missing.allowed, true)
-  t.equal(missing.policy.source, 'no route GET /nope in scope, so its 404 answer uses global options')
+  t.equal(missing.policy.source, 'no route GET /nope in scope, so its 404 answer uses the registration at /')
   const fn = await fastify.cors.explain({ method: 'GET', url: '/fn', origin: A })
   t.equal(fn.allowed, true)
   const fnNo = await fastify.cors.explain({ method: 'GET', url: '/fn', origin: 'https://x.com' })
@@ -82,8 +82,8 @@ test('policies() lists every method with its effective policy; printPolicies() p
   const fastify = await app()
   const rows = fastify.cors.policies()
   t.same(rows.map((r) => `${r.method} ${r.url} <- ${r.source}`), [
-    'GET /items <- global options',
-    'HEAD /items <- global options',
+    'GET /items <- registration at /',
+    'HEAD /items <- registration at /',
     'PUT /items/:id <- route PUT /items/:id',
     'DELETE /items/:id <- cors: false',
     'GET /public <- route GET /public',
@@ -95,7 +95,7 @@ test('policies() lists every method with its effective policy; printPolicies() p
   ])
   t.same(rows[2].effective, { origin: [A], allowedHeaders: ['content-type'], exposedHeaders: ['x-total'], maxAge: 60 })
   const text = fastify.cors.printPolicies()
-  t.match(text, /^GET \/items\s+global options\s+origin \[https:\/\/app\.example\.com\]$/m)
+  t.match(text, /^GET \/items\s+registration at \/\s+origin \[https:\/\/app\.example\.com\]$/m)
   t.match(text, /^PUT \/items\/:id\s+route PUT \/items\/:id\s+origin \[https:\/\/app\.example\.com\], maxAge 60$/m)
   t.match(text, /^DELETE \/items\/:id\s+cors: false\s+off$/m)
   t.match(text, /^GET \/public\s+route GET \/public\s+origin \*$/m)
@@ -109,7 +109,7 @@ test('explain and printPolicies with credentials and with the default origin', a
   t.same(e.actual?.headers, { vary: 'Origin', 'access-control-allow-origin': A, 'access-control-allow-credentials': 'true' })
   t.match(fastify.cors.printPolicies(), /^GET \/me\s+route GET \/me\s+origin \[https:\/\/app\.example\.com\], credentials$/m)
   const open = await build({}, (app) => app.get('/', ok))
-  t.match(open.cors.printPolicies(), /^GET \/\s+global options\s+origin '\*'$/m)
+  t.match(open.cors.printPolicies(), /^GET \/\s+registration at \/\s+origin '\*'$/m)
 })
 
 test('effective policies are handed out as plain objects, merged field by field', async (t) => {

@@ -20,13 +20,13 @@ test('debug logs say why a request or preflight was denied, and which policy dec
   await preflight(app, '/x', A, 'GET', { 'access-control-request-private-network': 'true' })
   const reasons = log.lines.filter((l) => String(l.msg).startsWith('fastify-cors-policy')).map((l) => l.msg)
   t.same(reasons, [
-    "fastify-cors-policy: CORS denied: origin 'https://evil.com' is not allowed by global options",
+    "fastify-cors-policy: CORS denied: origin 'https://evil.com' is not allowed by registration at /",
     "fastify-cors-policy: preflight denied: origin 'https://a.com' is not allowed by route PUT /x",
     'fastify-cors-policy: preflight denied: CORS is off for route DELETE /x',
     'fastify-cors-policy: preflight denied: no route POST /x (methods on this path: GET, HEAD, PUT, DELETE, PATCH)',
     'fastify-cors-policy: preflight denied: method PATCH is not in methods of route PATCH /x',
-    "fastify-cors-policy: preflight denied: header 'x-foo' is not in allowedHeaders of global options",
-    'fastify-cors-policy: preflight denied: private network access is not allowed by global options'
+    "fastify-cors-policy: preflight denied: header 'x-foo' is not in allowedHeaders of registration at /",
+    'fastify-cors-policy: preflight denied: private network access is not allowed by registration at /'
   ])
   t.ok(log.lines.filter((l) => String(l.msg).startsWith('fastify-cors-policy')).every((l) => l.level === 20), 'all at debug level')
 })

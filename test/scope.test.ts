@@ -66,7 +66,19 @@ test('routes declared before the plugin ran are refused at startup, naming them'
   const err = await app.ready().catch((e: unknown) => e) as Error & { code: string }
   t.equal(err.code, 'FST_CORS_ROUTES_BEFORE_PLUGIN')
   t.match(err.message, /GET \/early, HEAD \/early, PUT \/items\/:id/)
-  t.match(err.message, /await app\.register\(cors, options\)/)
+  t.match(err.message, /in ES modules, `await app\.register\(cors, options\)`; in CommonJS \(no top-level await\), `app\.register\(cors, options\)\.after\(/)
+})
+
+test('the CommonJS fixes the error names work: .after() and routes in a later plugin', async (t) => {
+  const after = Fastify()
+  after.register(cors, { origin: ['https://a.com'] }).after(() => { after.put('/x', ok) })
+  const nested = Fastify()
+  nested.register(cors, { origin: ['https://a.com'] })
+  nested.register(async (app) => { app.put('/x', ok) })
+  for (const app of [after, nested]) {
+    await app.ready()
+    t.equal((await preflight(app, '/x', 'https://a.com', 'PUT')).headers['access-control-allow-origin'], 'https://a.com')
+  }
 })
 
 test('the startup check lists at most ten routes', async (t) => {
@@ -74,7 +86,7 @@ test('the startup check lists at most ten routes', async (t) => {
   app.register(cors)
   for (let i = 0; i < 12; i++) app.put(`/r${i}`, ok)
   const err = await app.ready().catch((e: unknown) => e) as Error
-  const listed = /cannot answer their preflights: (.*)\. Use/.exec(err.message)?.[1] ?? ''
+  const listed = /cannot answer their preflights: (.*)\. Register/.exec(err.message)?.[1] ?? ''
   t.equal(listed.split(', ').length, 11, 'ten routes and an ellipsis')
   t.ok(listed.endsWith('…'))
 })
