@@ -81,7 +81,8 @@ test('raw HTTP: duplicate Origin headers, oversized headers, OPTIONS without pre
   const dupPre = await raw(port, `OPTIONS /x HTTP/1.1\r\nHost: x\r\nOrigin: ${A}\r\nOrigin: ${A}\r\nAccess-Control-Request-Method: GET\r\nConnection: close\r\n\r\n`)
   t.equal(dupPre, 'HTTP/1.1 204 No Content')
   const huge = await raw(port, `OPTIONS /x HTTP/1.1\r\nHost: x\r\nOrigin: ${A}\r\nAccess-Control-Request-Method: GET\r\nAccess-Control-Request-Headers: ${'a,'.repeat(40000)}\r\nConnection: close\r\n\r\n`)
-  t.equal(huge, 'HTTP/1.1 431 Request Header Fields Too Large', "Node's own header limit answers first")
+  // Node answers 431 and closes; Node 24 may reset the socket while the request is still being written.
+  t.match(huge, /^(HTTP\/1\.1 431 Request Header Fields Too Large|error read ECONNRESET)$/, "Node's own header limit answers first")
   const noPreflight = await raw(port, 'OPTIONS /x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')
   t.equal(noPreflight, 'HTTP/1.1 404 Not Found')
   const garbage = await raw(port, 'GET /x HTTP/1.1\r\nHost: x\r\nOrigin: https://a.com\u0000\r\nConnection: close\r\n\r\n')
