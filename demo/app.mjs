@@ -1,5 +1,5 @@
 // The demo: an API on localhost with a global policy and several route policies, and a page on
-// a second origin (127.0.0.2) whose buttons call it with fetch() and show what the browser allowed.
+// a second origin (127.0.0.1, the API being on localhost) whose buttons call it with fetch() and show what the browser allowed.
 import { createServer } from 'node:http'
 import Fastify from 'fastify'
 import cors from 'fastify-cors-policy'
@@ -84,7 +84,7 @@ document.getElementById('run-all').addEventListener('click', async () => { for (
 }
 
 /** Starts the page server and the API; returns their URLs and a close(). */
-export async function startDemo ({ apiPort = 3000, pagePort = 3001, pageHost = '127.0.0.2', logger = false } = {}) {
+export async function startDemo ({ apiPort = 3000, pagePort = 3001, pageHost = '127.0.0.1', logger = false } = {}) {
   let html = ''
   const page = createServer((req, res) => {
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' })

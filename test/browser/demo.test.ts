@@ -1,4 +1,4 @@
-// The demo (npm run demo) in Chromium: its page on 127.0.0.2 clicks every button.
+// The demo (npm run demo) in Chromium: its page on 127.0.0.1 (the API on localhost) clicks every button.
 import { test } from 'tap'
 import { startDemo } from '../../demo/app.mjs'
 import { launch } from './chromium.js'
