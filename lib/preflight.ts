@@ -59,8 +59,8 @@ export function preflightStrategy (table: PathTable): Strategy {
 function deny (request: FastifyRequest, reply: FastifyReply, reason: string): FastifyReply {
   request.log.debug({ origin: request.headers.origin, reason }, `fastify-cors-policy: preflight denied: ${reason}`)
   if (request.headers[EXPLAIN_HEADER] === EXPLAIN_SECRET) reply.header(REASON_HEADER, reason)
-  // 204 without CORS headers: the browser then reports the real cause (no Allow-Origin)
-  // instead of a misleading "preflight did not have HTTP ok status".
+  // 204, not 403: the browser then reports the real cause (no Allow-Origin, or the refused
+  // method or header) instead of a misleading "preflight did not have HTTP ok status".
   return reply.code(204).send()
 }
 
@@ -132,25 +132,32 @@ function autoMethods (entry: PathEntry, policy: CompiledPolicy, origin: string, 
   return pending ? Promise.all(answers).then(listed) : listed(answers as boolean[])
 }
 
-function approve (entry: PathEntry, policy: CompiledPolicy, request: FastifyRequest, reply: FastifyReply,
-  origin: string, method: string, done: () => void): void {
+/** Why a preflight from an allowed origin fails on the method, a header or private network access; null if it does not. */
+function failure (policy: CompiledPolicy, method: string, raw: string | undefined, privateNetwork: boolean): string | null {
   if (policy.methodSet !== null && !policy.methodSet.has(method) && !SAFELISTED_METHODS.has(method)) {
-    deny(request, reply, `method ${method} is not in methods of ${policy.label}`)
-    return
+    return `method ${method} is not in methods of ${policy.label}`
   }
-  const raw = request.headers['access-control-request-headers']
   if (raw !== undefined && policy.allowHeaderList !== null) {
     const refused = refusedHeader(raw, policy.allowHeaderList)
-    if (refused !== null) {
-      deny(request, reply, `header '${refused}' is not in allowedHeaders of ${policy.label}`)
-      return
-    }
+    if (refused !== null) return `header '${refused}' is not in allowedHeaders of ${policy.label}`
   }
+  if (privateNetwork && !policy.privateNetwork) return `private network access is not allowed by ${policy.label}`
+  return null
+}
+
+/**
+ * Answers a preflight whose origin the policy allows. When it fails on the method, a header or
+ * private network access, the answer still carries the origin, credentials, methods and headers
+ * the policy allows (never Max-Age or Allow-Private-Network), so the browser's console names the
+ * refused method or header instead of a missing Access-Control-Allow-Origin. This opens nothing:
+ * the browser's CORS-preflight fetch fails on that same check, and a failed preflight creates no
+ * preflight-cache entry (Fetch standard, CORS-preflight fetch).
+ */
+function approve (entry: PathEntry, policy: CompiledPolicy, request: FastifyRequest, reply: FastifyReply,
+  origin: string, method: string, done: () => void): void {
+  const raw = request.headers['access-control-request-headers']
   const privateNetwork = request.headers['access-control-request-private-network'] === 'true'
-  if (privateNetwork && !policy.privateNetwork) {
-    deny(request, reply, `private network access is not allowed by ${policy.label}`)
-    return
-  }
+  const failed = failure(policy, method, raw, privateNetwork)
   const methods = policy.methods ?? autoMethods(entry, policy, origin, request)
   const finish = (allowMethods: string): void => {
     reply.header('access-control-allow-origin', policy.public ? '*' : origin)
@@ -158,6 +165,10 @@ function approve (entry: PathEntry, policy: CompiledPolicy, request: FastifyRequ
     reply.header('access-control-allow-methods', allowMethods)
     const allowHeaders = policy.allowHeaders ?? (raw === undefined ? '' : echoHeaders(raw))
     if (allowHeaders !== '') reply.header('access-control-allow-headers', allowHeaders)
+    if (failed !== null) {
+      deny(request, reply, failed)
+      return
+    }
     if (policy.maxAge !== null) reply.header('access-control-max-age', policy.maxAge)
     if (privateNetwork) reply.header('access-control-allow-private-network', 'true')
     if (policy.cacheControl !== null) reply.header('cache-control', policy.cacheControl)

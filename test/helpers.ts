@@ -44,3 +44,13 @@ export async function refusal (options: unknown): Promise<Error & { code?: strin
   }
   throw new Error('registration was not refused')
 }
+
+/**
+ * The answer to a preflight from an allowed origin that fails on its method, a header or private
+ * network access: the policy's origin, methods and headers (so the browser names the cause), and
+ * nothing a browser would cache or that approves private network access.
+ */
+export function refusedForCause (headers: Record<string, unknown>, origin: string): boolean {
+  return headers['access-control-allow-origin'] === origin && headers['access-control-allow-methods'] !== undefined &&
+    headers['access-control-max-age'] === undefined && headers['access-control-allow-private-network'] === undefined
+}

@@ -1,6 +1,7 @@
 // Property-based check: random global and route policies, random page requests. The plugin's
 // real answers (app.inject) go through the Fetch-standard browser model; the browser must allow
-// exactly what the policy says, and a page the policy refuses must never get CORS headers.
+// exactly what the policy says, a page the policy refuses must never get CORS headers, and a
+// preflight the browser fails carries no Max-Age (so no cache entry can come of it).
 import { test } from 'tap'
 import fc from 'fast-check'
 import Fastify from 'fastify'
@@ -59,12 +60,20 @@ function originAllows (origin: CorsPolicy['origin'], value: string): boolean {
   return list.some((o) => (typeof o === 'string' ? o === value : o.test(value)))
 }
 
-/** What the policy says, worked out from the policy alone (not from the plugin's code). */
-function policyAllows (scenario: { global: CorsPolicy, routeMethod: string, route: CorsPolicy | false | undefined }, page: PageRequest): boolean {
-  const hasRoute = METHODS.includes(page.method)
-  const own = hasRoute && page.method === scenario.routeMethod ? scenario.route : undefined
+type Scenario = { global: CorsPolicy, routeMethod: string, route: CorsPolicy | false | undefined }
+
+/** The merged policy governing `method` on /r (false: CORS off). */
+function governing (scenario: Scenario, method: string): CorsPolicy | false {
+  const own = METHODS.includes(method) && method === scenario.routeMethod ? scenario.route : undefined
   if (own === false) return false
-  const policy: CorsPolicy = own === undefined ? scenario.global : { ...scenario.global, ...own }
+  return own === undefined ? scenario.global : { ...scenario.global, ...own }
+}
+
+/** What the policy says, worked out from the policy alone (not from the plugin's code). */
+function policyAllows (scenario: Scenario, page: PageRequest): boolean {
+  const hasRoute = METHODS.includes(page.method)
+  const policy = governing(scenario, page.method)
+  if (policy === false) return false
   if (!originAllows(policy.origin, page.origin)) return false
   if (page.credentials === true && policy.credentials !== true) return false
   if (needsPreflight(page)) {
@@ -96,6 +105,16 @@ test('the browser allows exactly what the policy allows (10,000 generated reques
         if (needsPreflight(page)) {
           const pre = await app.inject({ method: 'OPTIONS', url: '/r', headers: preflightHeaders(page) })
           browser = preflightCheck(page, pre.statusCode, pre.headers).ok
+          const policy = governing(scenario, page.method)
+          const cors = Object.keys(pre.headers).filter((h) => h.startsWith('access-control-'))
+          // A refused origin (or CORS off, or no route) gets no CORS headers at all; a preflight
+          // the browser fails on its method or headers (its CORS check passing) carries no Max-Age.
+          const refusedOrigin = policy === false || !METHODS.includes(page.method) || !originAllows(policy.origin, page.origin)
+          const failedOnMethodOrHeader = !browser && corsCheck(page, pre.headers).ok
+          if ((refusedOrigin && cors.length > 0) || (failedOnMethodOrHeader && pre.headers['access-control-max-age'] !== undefined)) {
+            counterexamples.push(JSON.stringify({ scenario, page, preflight: pre.headers }, (k, v) => (v instanceof RegExp || typeof v === 'function' ? String(v) : v)))
+            return false
+          }
         }
         let actualHeaders: Record<string, unknown> = {}
         if (browser) {
