@@ -151,6 +151,11 @@ function routePolicy (this: FastifyInstance, state: ScopeState, declared: unknow
 /** Compiles a merged policy, warning once about plain-http origins trusted with credentials. */
 function compile (fastify: FastifyInstance, merged: CorsPolicy, label: string, matchers: Map<OriginOption, OriginMatcher>): CompiledPolicy | false {
   const policy = compilePolicy(merged, label, matchers)
+  // Browsers cap the preflight cache (Chromium 7200 s, Firefox 86400 s): a longer maxAge is not refused, but said.
+  if (merged.maxAge !== undefined && merged.maxAge > 86400) {
+    fastify.log.warn(`fastify-cors-policy: ${label}: maxAge ${merged.maxAge} is more than any browser keeps a preflight ` +
+      '(Chromium 7200 s, Firefox 86400 s); those caps apply')
+  }
   const insecure = insecureOrigins(merged)
   if (insecure.length > 0) {
     fastify.log.warn(`fastify-cors-policy: ${label}: credentials are allowed for plain-http origins (${insecure.join(', ')}); ` +

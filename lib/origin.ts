@@ -1,3 +1,4 @@
+import safeRegex from 'safe-regex2'
 import type { Problems } from './problems.js'
 import type { OriginFunction, OriginOption } from './schema.js'
 
@@ -6,6 +7,13 @@ import type { OriginFunction, OriginOption } from './schema.js'
  * anything longer is not one, and capping it bounds the work a RegExp can be made to do.
  */
 export const MAX_ORIGIN_LENGTH = 1024
+
+/**
+ * What a browser's serialised origin looks like: scheme://host[:port], nothing else (no path, no
+ * comma from two Origin lines joined, no space). RegExps are tested only on such strings, so
+ * `https://evil.com/.example.com` never reaches them. Linear: no backtracking.
+ */
+const ORIGIN_SHAPE = /^[a-z][a-z0-9+.-]*:\/\/(?:[a-z0-9.-]+|\[[0-9a-f:.]+\])(?::\d{1,5})?$/
 
 /**
  * How one policy's `origin` is matched, compiled once per distinct `origin` value. One class for
@@ -34,7 +42,7 @@ export class OriginMatcher {
   /** Synchronous match for everything but functions. */
   test (origin: string): boolean {
     if (this.any || origin === this.one || this.exact?.has(origin) === true) return true
-    if (this.patterns === null || origin.length > MAX_ORIGIN_LENGTH) return false
+    if (this.patterns === null || origin.length > MAX_ORIGIN_LENGTH || !ORIGIN_SHAPE.test(origin)) return false
     for (const re of this.patterns) if (re.test(origin)) return true
     return false
   }
@@ -64,6 +72,10 @@ export function checkOriginEntry (entry: string, problems: Problems): void {
     url = new URL(entry)
   } catch {
     problems.origin(`origin '${entry}' is not an origin; write it as scheme://host[:port], e.g. 'https://app.example.com'`)
+    return
+  }
+  if (url.port === '0' || url.hostname.startsWith('.') || url.hostname.includes('..')) {
+    problems.origin(`origin '${entry}' has ${url.port === '0' ? 'port 0' : 'an empty host label'}, which no browser sends; write scheme://host[:port]`)
     return
   }
   const expected = serialise(url)
@@ -112,6 +124,10 @@ export function checkOriginRegExp (re: RegExp, problems: Problems): void {
   } else if (looseDot) {
     problems.unsafe(`${name} has an unescaped '.', which matches any character ` +
       "(a host 'appXexample.com' would pass); write \\. for a literal dot")
+  } else if (!safeRegex(re)) {
+    problems.unsafe(`${name} has nested quantifiers, so one crafted Origin can block the server for seconds ` +
+      '(safe-regex2, the check Fastify\'s router uses); use one level of repetition, e.g. /^https:\\/\\/[a-z0-9-]+\\.example\\.com$/ ' +
+      'or /^https:\\/\\/(app|admin)\\.example\\.com$/')
   }
 }
 

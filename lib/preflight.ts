@@ -132,10 +132,20 @@ function autoMethods (entry: PathEntry, policy: CompiledPolicy, origin: string, 
   return pending ? Promise.all(answers).then(listed) : listed(answers as boolean[])
 }
 
+/**
+ * Longest Access-Control-Request-Headers answered. A browser lists only the unsafe header names a
+ * page sets; past this the value is refused without being split (an app that raises Node's
+ * header limit would otherwise let one request cost megabytes of garbage).
+ */
+export const MAX_REQUEST_HEADERS = 4096
+
 /** Why a preflight from an allowed origin fails on the method, a header or private network access; null if it does not. */
 function failure (policy: CompiledPolicy, method: string, raw: string | undefined, privateNetwork: boolean): string | null {
   if (policy.methodSet !== null && !policy.methodSet.has(method) && !SAFELISTED_METHODS.has(method)) {
     return `method ${method} is not in methods of ${policy.label}`
+  }
+  if (raw !== undefined && raw.length > MAX_REQUEST_HEADERS) {
+    return `Access-Control-Request-Headers is ${raw.length} characters long, more than ${MAX_REQUEST_HEADERS}`
   }
   if (raw !== undefined && policy.allowHeaderList !== null) {
     const refused = refusedHeader(raw, policy.allowHeaderList)
@@ -163,7 +173,7 @@ function approve (entry: PathEntry, policy: CompiledPolicy, request: FastifyRequ
     reply.header('access-control-allow-origin', policy.public ? '*' : origin)
     if (policy.credentials) reply.header('access-control-allow-credentials', 'true')
     reply.header('access-control-allow-methods', allowMethods)
-    const allowHeaders = policy.allowHeaders ?? (raw === undefined ? '' : echoHeaders(raw))
+    const allowHeaders = policy.allowHeaders ?? (raw === undefined || raw.length > MAX_REQUEST_HEADERS ? '' : echoHeaders(raw))
     if (allowHeaders !== '') reply.header('access-control-allow-headers', allowHeaders)
     if (failed !== null) {
       deny(request, reply, failed)

@@ -15,6 +15,14 @@ const OPTION_FIELDS = [...POLICY_FIELDS, ...REGISTRATION_FIELDS]
  */
 const CALLBACK_STYLE = /^(?:async\s*)?(?:function\s*[\w$]*\s*)?\(\s*[\w$]+\s*,\s*(?:cb|callback|done|next)\s*\)/
 
+/** Methods a page can never send (Fetch standard, forbidden method). */
+const FORBIDDEN_METHODS = new Set(['CONNECT', 'TRACE', 'TRACK'])
+
+/** Request headers the browser sets itself (Fetch standard, forbidden request-header), lowercase. */
+const FORBIDDEN_REQUEST_HEADERS = new Set(['accept-charset', 'accept-encoding', 'access-control-request-headers',
+  'access-control-request-method', 'connection', 'content-length', 'cookie', 'cookie2', 'date', 'dnt', 'expect',
+  'host', 'keep-alive', 'origin', 'referer', 'set-cookie', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'via'])
+
 /** RFC 9110 token: what a method or header name may be made of. */
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 
@@ -123,6 +131,8 @@ export function readPolicy (input: unknown, where: string, route = false): CorsO
         problems.invalid("field 'methods' contains '*'; use methods: 'auto' to allow the methods registered on the path")
       } else if (!TOKEN.test(method)) {
         problems.invalid(`field 'methods' contains ${describe(method)}, which is not a valid HTTP method name`)
+      } else if (FORBIDDEN_METHODS.has(method.toUpperCase())) {
+        problems.invalid(`field 'methods' contains '${method}', a method the Fetch standard forbids pages to send; remove it`)
       }
     }
   }
@@ -130,7 +140,15 @@ export function readPolicy (input: unknown, where: string, route = false): CorsO
     const list = value[field]
     if (!Array.isArray(list)) continue
     for (const name of list) {
+      const lower = name.toLowerCase()
       if (!TOKEN.test(name)) problems.invalid(`field '${field}' contains ${describe(name)}, which is not a valid header name`)
+      else if (lower.startsWith('access-control-')) {
+        problems.invalid(`field '${field}' contains '${name}': Access-Control-* headers are the CORS protocol's own, never a page's or a response's payload; remove it`)
+      } else if (field === 'allowedHeaders' && (FORBIDDEN_REQUEST_HEADERS.has(lower) || lower.startsWith('proxy-') || lower.startsWith('sec-'))) {
+        problems.invalid(`field 'allowedHeaders' contains '${name}', a header the browser sets itself and pages cannot send (Fetch: forbidden request-header); remove it`)
+      } else if (field === 'exposedHeaders' && (lower === 'set-cookie' || lower === 'set-cookie2')) {
+        problems.invalid(`field 'exposedHeaders' contains '${name}', which browsers never expose to pages; remove it`)
+      }
     }
   }
   problems.throwIfAny()

@@ -195,3 +195,31 @@ test("allowedHeaders: ['*'] means any header (not a header named '*'); exposedHe
   t.equal(err.code, 'FST_CORS_UNSAFE_POLICY')
   t.match(err.message, /exposedHeaders '\*' with credentials: true is refused/)
 })
+
+test('the lint: forbidden methods and request headers, Set-Cookie exposed, Access-Control-* names, origins no browser sends; all at once', async (t) => {
+  const err = await refusal({
+    methods: ['GET', 'TRACE', 'connect'],
+    allowedHeaders: ['content-type', 'Cookie', 'Sec-Fetch-Mode', 'proxy-authorization', 'Access-Control-Allow-Origin'],
+    exposedHeaders: ['x-total', 'Set-Cookie', 'access-control-max-age'],
+    origin: ['https://a.com:0', 'https://a..com', 'file:///etc/passwd', 'https://ok.com.']
+  })
+  const lines = err.message.split('\n').slice(1)
+  t.equal(lines.length, 11, err.message)
+  t.match(err.message, /origin 'https:\/\/a\.com:0' has port 0, which no browser sends/)
+  t.match(err.message, /origin 'https:\/\/a\.\.com' has an empty host label/)
+  t.match(err.message, /origin 'file:\/\/\/etc\/passwd' has no host/)
+  t.match(err.message, /field 'methods' contains 'TRACE', a method the Fetch standard forbids pages to send/)
+  t.match(err.message, /field 'methods' contains 'connect'/)
+  for (const name of ['Cookie', 'Sec-Fetch-Mode', 'proxy-authorization']) {
+    t.match(err.message, new RegExp(`field 'allowedHeaders' contains '${name}', a header the browser sets itself`))
+  }
+  t.match(err.message, /field 'allowedHeaders' contains 'Access-Control-Allow-Origin': Access-Control-\* headers are the CORS protocol's own/)
+  t.match(err.message, /field 'exposedHeaders' contains 'Set-Cookie', which browsers never expose to pages/)
+  t.match(err.message, /field 'exposedHeaders' contains 'access-control-max-age'/)
+})
+
+test('maxAge above what browsers keep is accepted with a warning naming the caps', async (t) => {
+  const lines: Array<Record<string, unknown>> = []
+  await build({ maxAge: 86401 }, (app) => app.get('/', { cors: { maxAge: 600 } }, ok), { logger: { level: 'warn', stream: { write: (s: string) => { lines.push(JSON.parse(s)) } } } })
+  t.same(lines.map((l) => l.msg), ['fastify-cors-policy: registration at /: maxAge 86401 is more than any browser keeps a preflight (Chromium 7200 s, Firefox 86400 s); those caps apply'])
+})
