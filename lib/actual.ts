@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
+import { originRefused } from './fixes.js'
 import type { CompiledPolicy } from './policy.js'
 import { addVary } from './vary.js'
 
@@ -93,7 +94,8 @@ export function runOriginFunction (policy: CompiledPolicy, origin: string, reque
 
 function applyActual (policy: CompiledPolicy, request: FastifyRequest, reply: FastifyReply, origin: string, allowed: boolean): void {
   if (!allowed) {
-    request.log.debug({ origin, policy: policy.label }, `fastify-cors-policy: CORS denied: origin '${origin}' is not allowed by ${policy.label}`)
+    const { reason, fix } = originRefused(policy, origin)
+    request.log.debug({ origin, policy: policy.label, reason, fix }, `fastify-cors-policy: CORS denied: ${reason}; fix: ${fix}`)
     return
   }
   reply.header('access-control-allow-origin', origin)

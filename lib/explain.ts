@@ -5,10 +5,12 @@ import { corsCheck, needsPreflight, preflightCheck, preflightHeaders, type PageR
 import type { CompiledPolicy } from './policy.js'
 import { findEntry, policyOf, routesOf, type PathEntry, type PathTable } from './paths.js'
 import type { CorsPolicy } from './schema.js'
+import { corsOff, credentialsOff, credentialsWithWildcard, noRoute, originRefused, type Refusal } from './fixes.js'
 
 /** A preflight carrying this header with this process's secret gets its denial reason back. */
 export const EXPLAIN_HEADER = 'x-fastify-cors-policy-explain'
 export const REASON_HEADER = 'x-fastify-cors-policy-reason'
+export const FIX_HEADER = 'x-fastify-cors-policy-fix'
 export const EXPLAIN_SECRET = randomUUID()
 
 /** The request a page would make, as `fastify.cors.explain()` takes it. */
@@ -33,6 +35,11 @@ export interface Explanation {
   allowed: boolean
   /** Why, in one sentence. */
   reason: string
+  /**
+   * When blocked: one concrete change that would let the request through, naming the policy, the
+   * field and the value (or saying the refusal is what the policy intends). Null when allowed.
+   */
+  fix: string | null
 }
 
 export interface PolicyRow { method: string, url: string, source: string, effective: CorsPolicy | null }
@@ -70,7 +77,8 @@ export async function explain (fastify: FastifyInstance, table: PathTable, globa
     preflight: { sent: false },
     actual: null,
     allowed: false,
-    reason: ''
+    reason: '',
+    fix: null
   }
   if (needsPreflight(page)) {
     const sent = preflightHeaders(page)
@@ -79,13 +87,22 @@ export async function explain (fastify: FastifyInstance, table: PathTable, globa
     const verdict = preflightCheck(page, res.statusCode, res.headers)
     if (!verdict.ok) {
       const told = res.headers[REASON_HEADER]
-      result.reason = `blocked at the preflight: ${told === undefined ? verdict.reason : String(told)}`
+      // The plugin names what it refused. Otherwise it did not answer (no route), or the browser
+      // refused an answer the plugin approved.
+      const refusal: Refusal = told !== undefined
+        ? { reason: String(told), fix: String(res.headers[FIX_HEADER]) }
+        : route === undefined
+          ? noRoute(input.method, input.url, []) // a path with routes: the plugin would have told
+          : browserRefusal(policy as CompiledPolicy)
+      result.reason = `blocked at the preflight: ${refusal.reason}`
+      result.fix = refusal.fix
       return result
     }
   }
   if (policy === false) {
     result.actual = { headers: {} }
     result.reason = `blocked: CORS is off for ${source}`
+    result.fix = corsOff(input.method, (entry as PathEntry).url).fix
     return result
   }
   const request = { headers: { ...headers, origin: input.origin }, method: input.method, url: input.url, log: fastify.log, server: fastify } as unknown as FastifyRequest
@@ -94,10 +111,22 @@ export async function explain (fastify: FastifyInstance, table: PathTable, globa
   result.actual = { headers: responseHeaders }
   const verdict = corsCheck(page, responseHeaders)
   result.allowed = verdict.ok
-  result.reason = verdict.ok
-    ? `allowed by ${policy.label}`
-    : allowed ? `blocked: ${verdict.reason} (${policy.label})` : `blocked: origin '${input.origin}' is not allowed by ${policy.label}`
+  if (verdict.ok) {
+    result.reason = `allowed by ${policy.label}`
+    return result
+  }
+  const refusal = allowed ? browserRefusal(policy) : originRefused(policy, input.origin)
+  result.reason = `blocked: ${refusal.reason}`
+  result.fix = refusal.fix
   return result
+}
+
+/**
+ * Why the browser refuses an answer the plugin approved: only the credentials rules can fail
+ * there (the request's credentials mode is the one thing the server is not told).
+ */
+function browserRefusal (policy: CompiledPolicy): Refusal {
+  return policy.public ? credentialsWithWildcard(policy) : credentialsOff(policy)
 }
 
 /** Every method of every path in the table, with the policy that governs it. */
@@ -113,21 +142,66 @@ export function policies (table: PathTable): PolicyRow[] {
 
 function describeOrigin (origin: CorsPolicy['origin']): string {
   if (origin === undefined) return "'*'"
-  if (typeof origin === 'function') return 'function'
-  if (Array.isArray(origin)) return '[' + origin.map((o) => String(o)).join(', ') + ']'
+  if (typeof origin === 'function') return 'a function'
+  if (origin === true) return 'any, reflected'
+  if (Array.isArray(origin)) return origin.map((o) => String(o)).join(', ')
   return String(origin)
 }
 
-/** policies() as a printable table, like fastify.printRoutes(). */
+function list (value: string[] | '*' | undefined, none: string): string {
+  return value === undefined || value.length === 0 ? none : value === '*' ? "'*'" : value.join(', ')
+}
+
+/** Every field of an effective policy, as `field value` items. */
+function fields (effective: CorsPolicy, onPath: string[]): string[] {
+  return [
+    `origin ${describeOrigin(effective.origin)}`,
+    `credentials ${effective.credentials === true ? 'yes' : 'no'}`,
+    `methods ${Array.isArray(effective.methods) ? effective.methods.join(', ') : `auto (${onPath.join(', ')})`}`,
+    `allowedHeaders ${effective.allowedHeaders === undefined || effective.allowedHeaders === '*' ? 'any (echoed)' : list(effective.allowedHeaders, 'none')}`,
+    `exposedHeaders ${list(effective.exposedHeaders, 'none')}`,
+    `maxAge ${effective.maxAge ?? 'not sent'}`
+  ]
+}
+
+/**
+ * `items` joined with '; ' into lines of at most `width` columns, breaking between items, and
+ * inside an item (at a space) only when it is longer than a line.
+ */
+function wrap (items: string[], width: number, indent: string): string[] {
+  const room = width - indent.length
+  const lines: string[] = []
+  let line = ''
+  const push = (piece: string): void => {
+    if (line !== '' && line.length + 1 + piece.length > room) {
+      lines.push(indent + line)
+      line = piece
+    } else {
+      line = line === '' ? piece : `${line} ${piece}`
+    }
+  }
+  for (const [i, item] of items.entries()) {
+    const last = i === items.length - 1
+    const text = last ? item : item + ';'
+    if (text.length <= room) push(text)
+    else for (const word of text.split(' ')) push(word)
+  }
+  lines.push(indent + line)
+  return lines
+}
+
+/**
+ * policies() for a person, like fastify.printRoutes(): each route with the policy that governs it,
+ * then every field of that policy ('auto' methods resolved to the path's methods), in 120 columns.
+ */
 export function printPolicies (table: PathTable): string {
-  const rows = policies(table).map((r) => [
-    `${r.method} ${r.url}`,
-    r.source,
-    r.effective === null
-      ? 'off'
-      : `origin ${describeOrigin(r.effective.origin)}${r.effective.credentials === true ? ', credentials' : ''}` +
-      (r.effective.maxAge === undefined ? '' : `, maxAge ${r.effective.maxAge}`)
-  ])
-  const widths = [0, 1].map((i) => Math.max(...rows.map((r) => r[i].length), 0))
-  return rows.map((r) => `${r[0].padEnd(widths[0])}  ${r[1].padEnd(widths[1])}  ${r[2]}`).join('\n') + '\n'
+  const lines: string[] = []
+  for (const entry of table.entries) {
+    const onPath = routesOf(entry).filter(([, policy]) => policy !== false).map(([method]) => method)
+    for (const [method, policy] of routesOf(entry)) {
+      lines.push(`${method} ${entry.url}  <- ${policy === false ? 'cors: false' : policy.label}`)
+      lines.push(...(policy === false ? ['    off: no CORS headers, preflights refused'] : wrap(fields(policy.source, onPath), 120, '    ')))
+    }
+  }
+  return lines.join('\n') + '\n'
 }

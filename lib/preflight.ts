@@ -1,9 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { IncomingMessage } from 'node:http'
 import { runOriginFunction } from './actual.js'
-import { EXPLAIN_HEADER, EXPLAIN_SECRET, REASON_HEADER } from './explain.js'
+import { EXPLAIN_HEADER, EXPLAIN_SECRET, FIX_HEADER, REASON_HEADER } from './explain.js'
 import { findEntry, policyOf, routesOf, sharedOf, type PathEntry, type PathTable } from './paths.js'
 import type { CompiledList, CompiledPolicy } from './policy.js'
+import { corsOff, headerRefused, methodRefused, noRoute, originRefused, privateNetworkRefused, requestHeadersTooLong, type Refusal } from './fixes.js'
 import { addVary } from './vary.js'
 
 /** Methods the Fetch standard lets through a preflight whatever Access-Control-Allow-Methods says. */
@@ -56,9 +57,9 @@ export function preflightStrategy (table: PathTable): Strategy {
   }
 }
 
-function deny (request: FastifyRequest, reply: FastifyReply, reason: string): FastifyReply {
-  request.log.debug({ origin: request.headers.origin, reason }, `fastify-cors-policy: preflight denied: ${reason}`)
-  if (request.headers[EXPLAIN_HEADER] === EXPLAIN_SECRET) reply.header(REASON_HEADER, reason)
+function deny (request: FastifyRequest, reply: FastifyReply, { reason, fix }: Refusal): FastifyReply {
+  request.log.debug({ origin: request.headers.origin, reason, fix }, `fastify-cors-policy: preflight denied: ${reason}; fix: ${fix}`)
+  if (request.headers[EXPLAIN_HEADER] === EXPLAIN_SECRET) reply.header(REASON_HEADER, reason).header(FIX_HEADER, fix)
   // 204, not 403: the browser then reports the real cause (no Allow-Origin, or the refused
   // method or header) instead of a misleading "preflight did not have HTTP ok status".
   return reply.code(204).send()
@@ -140,18 +141,14 @@ function autoMethods (entry: PathEntry, policy: CompiledPolicy, origin: string, 
 export const MAX_REQUEST_HEADERS = 4096
 
 /** Why a preflight from an allowed origin fails on the method, a header or private network access; null if it does not. */
-function failure (policy: CompiledPolicy, method: string, raw: string | undefined, privateNetwork: boolean): string | null {
-  if (policy.methodSet !== null && !policy.methodSet.has(method) && !SAFELISTED_METHODS.has(method)) {
-    return `method ${method} is not in methods of ${policy.label}`
-  }
-  if (raw !== undefined && raw.length > MAX_REQUEST_HEADERS) {
-    return `Access-Control-Request-Headers is ${raw.length} characters long, more than ${MAX_REQUEST_HEADERS}`
-  }
+function failure (policy: CompiledPolicy, method: string, raw: string | undefined, privateNetwork: boolean): Refusal | null {
+  if (policy.methodSet !== null && !policy.methodSet.has(method) && !SAFELISTED_METHODS.has(method)) return methodRefused(policy, method)
+  if (raw !== undefined && raw.length > MAX_REQUEST_HEADERS) return requestHeadersTooLong(raw.length, MAX_REQUEST_HEADERS)
   if (raw !== undefined && policy.allowHeaderList !== null) {
     const refused = refusedHeader(raw, policy.allowHeaderList)
-    if (refused !== null) return `header '${refused}' is not in allowedHeaders of ${policy.label}`
+    if (refused !== null) return headerRefused(policy, refused)
   }
-  if (privateNetwork && !policy.privateNetwork) return `private network access is not allowed by ${policy.label}`
+  if (privateNetwork && !policy.privateNetwork) return privateNetworkRefused(policy)
   return null
 }
 
@@ -208,16 +205,16 @@ export function preflightHook (strict: boolean): (request: FastifyRequest, reply
     addVary(reply, sharedOf(entry).vary)
     const policy = policyOf(entry, method)
     if (policy === undefined) {
-      deny(request, reply, `no route ${method} ${entry.url} (methods on this path: ${routesOf(entry).map(([m]) => m).join(', ')})`)
+      deny(request, reply, noRoute(method, entry.url, routesOf(entry).map(([m]) => m)))
     } else if (policy === false) {
-      deny(request, reply, `CORS is off for route ${method} ${entry.url}`)
+      deny(request, reply, corsOff(method, entry.url))
     } else if (policy.matcher.fn === null) {
       if (policy.matcher.test(origin)) approve(entry, policy, request, reply, origin, method, done)
-      else deny(request, reply, `origin '${origin}' is not allowed by ${policy.label}`)
+      else deny(request, reply, originRefused(policy, origin))
     } else {
       const next = (ok: boolean): void => {
         if (ok) approve(entry, policy, request, reply, origin, method, done)
-        else deny(request, reply, `origin '${origin}' is not allowed by ${policy.label}`)
+        else deny(request, reply, originRefused(policy, origin))
       }
       const result = runOriginFunction(policy, origin, request)
       if (typeof result === 'boolean') next(result)
