@@ -10,7 +10,9 @@ for (const project of ['tsconfig.esm.json', 'tsconfig.cjs.json']) {
 }
 writeFileSync('dist/cjs/package.json', '{ "type": "commonjs" }\n')
 // As every @fastify plugin: require() returns the plugin itself, with the named exports on it
-// (fastify-plugin already sets `.default`), so `app.register(require('fastify-cors-policy'))` works.
-const entry = 'dist/cjs/index.js'
-writeFileSync(entry, readFileSync(entry, 'utf8').replace('//# sourceMappingURL=',
-  'module.exports = Object.assign(exports.default, exports);\n//# sourceMappingURL='))
+// (fastify-plugin already sets `.default`), so `app.register(require('fastify-cors-policy'))` works;
+// likewise `require('fastify-cors-policy/inspector')`.
+for (const entry of ['dist/cjs/index.js', 'dist/cjs/inspector.js']) {
+  writeFileSync(entry, readFileSync(entry, 'utf8').replace('//# sourceMappingURL=',
+    'module.exports = Object.assign(exports.default, exports);\n//# sourceMappingURL='))
+}

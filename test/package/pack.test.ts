@@ -54,6 +54,23 @@ ${ROUTE}
 ${READY}`)
   t.equal(run('node', ['esm.mjs'], project).trim(), '204 https://a.com 60', 'import')
 
+  writeFileSync(join(project, 'inspector.cjs'), `const inspector = require('fastify-cors-policy/inspector')
+if (inspector !== inspector.default || inspector !== inspector.inspector) throw new Error('exports differ')
+const app = require('fastify')()
+app.register(require('fastify-cors-policy')).register(inspector)
+app.inject({ url: '/_cors/' }).then((res) => console.log(res.statusCode))
+`)
+  t.equal(run('node', ['inspector.cjs'], project).trim(), '200', 'require() of the inspector sub-path')
+  writeFileSync(join(project, 'inspector.mjs'), `import inspector from 'fastify-cors-policy/inspector'
+import cors from 'fastify-cors-policy'
+import Fastify from 'fastify'
+const app = Fastify()
+await app.register(cors)
+await app.register(inspector, { prefix: '/dev/cors' })
+console.log((await app.inject({ url: '/dev/cors/' })).statusCode)
+`)
+  t.equal(run('node', ['inspector.mjs'], project).trim(), '200', 'import of the inspector sub-path')
+
   const source = `import cors, { definePolicy, type CorsPolicy } from 'fastify-cors-policy'
 import Fastify from 'fastify'
 const shared: CorsPolicy = definePolicy({ origin: ['https://a.com'] })
