@@ -1,29 +1,41 @@
-// The demo: an API on localhost with a global policy and several route policies, and a page on
-// a second origin (127.0.0.1, the API being on localhost) whose buttons call it with fetch() and show what the browser allowed.
+// The demo: an API on localhost with a global policy and several route policies, and a page on a
+// second origin (another port of localhost by default, or PAGE_HOST) whose buttons call it with fetch() and show what
+// the browser allowed, beside the plugin's reason, fix and headers from explain().
 import { createServer } from 'node:http'
 import Fastify from 'fastify'
 import cors from 'fastify-cors-policy'
+import inspector from 'fastify-cors-policy/inspector'
 
+// Each call: what the page does, and the headers it sets (explain() needs them too).
 const CALLS = [
-  { id: 'public', label: 'GET /api/public', url: '/api/public', init: {}, why: "route policy { origin: '*' }: any page may read it." },
-  { id: 'me', label: 'GET /api/me with cookies', url: '/api/me', init: { credentials: 'include' }, why: 'route policy { credentials: true } under the global allow-list: this page is on the list, so the browser may send cookies and read the answer.' },
-  { id: 'public-cred', label: 'GET /api/public with cookies', url: '/api/public', init: { credentials: 'include' }, why: "with credentials a browser refuses Access-Control-Allow-Origin: '*'; that route is public, not first-party." },
-  { id: 'put', label: 'PUT /api/items/7 (JSON + X-Token)', url: '/api/items/7', init: { method: 'PUT', headers: { 'content-type': 'application/json', 'x-token': 'demo' }, body: '{"name":"lamp"}' }, why: 'preflighted: the OPTIONS route for /api/items/:id answers with the PUT route\'s policy (methods: auto, allowedHeaders content-type and x-token).' },
-  { id: 'patch', label: 'PATCH /api/items/7', url: '/api/items/7', init: { method: 'PATCH' }, why: 'methods: auto lists the methods registered on the path that this origin may use; PATCH is there.' },
-  { id: 'delete', label: 'DELETE /api/items/7', url: '/api/items/7', init: { method: 'DELETE' }, why: "the DELETE route's policy only allows https://admin.example.com, so the preflight is refused." },
-  { id: 'internal', label: 'GET /api/internal', url: '/api/internal', init: {}, why: 'route policy cors: false: no CORS headers, the browser hides the response.' },
-  { id: 'secure', label: 'GET /api/secure (401)', url: '/api/secure', init: {}, why: 'an auth hook answers 401 before the handler; the plugin still adds CORS headers in onSend, so the page can read the error.' },
-  { id: 'headers', label: 'GET /api/items (read headers)', url: '/api/items', init: {}, why: 'exposedHeaders: [X-Total-Count]: the page may read X-Total-Count but not X-Internal-Trace.' }
+  { id: 'public', label: 'GET /api/public', method: 'GET', url: '/api/public' },
+  { id: 'login', label: 'POST /api/login (sets a cookie)', method: 'POST', url: '/api/login', credentials: true },
+  { id: 'me', label: 'GET /api/me with cookies', method: 'GET', url: '/api/me', credentials: true },
+  { id: 'public-cred', label: 'GET /api/public with cookies', method: 'GET', url: '/api/public', credentials: true },
+  { id: 'put', label: 'PUT /api/items/7 (JSON + X-Token)', method: 'PUT', url: '/api/items/7', headers: { 'content-type': 'application/json', 'x-token': 'demo' }, body: '{"name":"lamp"}' },
+  { id: 'put-debug', label: 'PUT /api/items/7 (+ X-Debug)', method: 'PUT', url: '/api/items/7', headers: { 'content-type': 'application/json', 'x-debug': '1' }, body: '{}' },
+  { id: 'patch', label: 'PATCH /api/items/7', method: 'PATCH', url: '/api/items/7' },
+  { id: 'delete', label: 'DELETE /api/items/7', method: 'DELETE', url: '/api/items/7' },
+  { id: 'internal', label: 'GET /api/internal', method: 'GET', url: '/api/internal' },
+  { id: 'secure', label: 'GET /api/secure (401)', method: 'GET', url: '/api/secure' },
+  { id: 'headers', label: 'GET /api/items (read headers)', method: 'GET', url: '/api/items' }
 ]
 
 export function buildApi (pageOrigin, logger = false) {
   const app = Fastify({ logger })
   app.register(cors, { origin: [pageOrigin], exposedHeaders: ['X-Total-Count'], maxAge: 60 })
+  app.register(inspector, { prefix: '/_cors' })
   app.after(() => {
     app.addHook('onRequest', async (request, reply) => {
       if (request.url === '/api/secure') return reply.code(401).send({ error: 'log in first' })
     })
     app.get('/api/public', { cors: { origin: '*' } }, async () => ({ data: 'anyone may read this' }))
+    // Page and API are two origins of one site (localhost, two ports), so a SameSite=Lax cookie
+    // goes with credentialed fetches; across sites it would need third-party cookies.
+    app.post('/api/login', { cors: { credentials: true } }, async (request, reply) => {
+      reply.header('set-cookie', 'session=ada; Path=/; HttpOnly; SameSite=Lax')
+      return { loggedIn: true }
+    })
     app.get('/api/me', { cors: { credentials: true } }, async (request) => ({ user: 'ada', cookie: request.headers.cookie ?? null }))
     app.get('/api/items', async (request, reply) => {
       reply.header('X-Total-Count', '42').header('X-Internal-Trace', 'abc')
@@ -41,58 +53,99 @@ export function buildApi (pageOrigin, logger = false) {
 
 export function pageHtml (apiOrigin) {
   return `<!doctype html>
-<html><head><meta charset="utf-8"><title>fastify-cors-policy demo</title>
-<style>body{font:15px system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}
+<html lang="en"><head><meta charset="utf-8"><title>fastify-cors-policy demo</title>
+<style>body{font:15px system-ui,sans-serif;max-width:64rem;margin:2rem auto;padding:0 1rem}
 .call{border:1px solid #ccc;border-radius:6px;padding:.6rem .8rem;margin:.5rem 0}
-button{font:inherit;padding:.2rem .6rem}.ok{color:#0a6b0a}.blocked{color:#a40000}.why{color:#555;font-size:13px}
-code,pre{background:#f4f4f4;padding:0 .2rem;white-space:pre-wrap}</style></head>
+button{font:inherit;padding:.2rem .6rem}.allowed{color:#0a6b0a}.blocked{color:#a40000}
+.why{color:#333;font-size:13px;margin-top:.3rem}.why b{font-weight:600}
+details{font-size:13px}pre{background:#f4f4f4;padding:.3rem .5rem;white-space:pre-wrap;margin:.2rem 0}
+form{display:flex;flex-wrap:wrap;gap:.4rem;align-items:center}input,select{font:inherit}</style></head>
 <body><h1>fastify-cors-policy demo</h1>
 <p>This page is served from <b id="self"></b>; the API is on <b>${apiOrigin}</b>, another origin.
-Each button calls the API with <code>fetch()</code>: the browser decides from the response headers whether this page may read it.</p>
+Each button calls the API with <code>fetch()</code>. Beside the browser's outcome, the plugin's
+<code>explain()</code> gives the reason, the fix, and the headers of the preflight and the response.
+Inspector: <a href="${apiOrigin}/_cors/">${apiOrigin}/_cors/</a>.</p>
 <button id="run-all">Run all</button>
 <div id="calls"></div>
+<h2>Your own call</h2>
+<form id="free"><select id="f-method"><option>GET</option><option>POST</option><option>PUT</option><option>PATCH</option><option>DELETE</option></select>
+<input id="f-url" value="/api/items/7" size="22" aria-label="path">
+<input id="f-headers" placeholder="x-token: a, content-type: application/json" size="40" aria-label="request headers">
+<label><input type="checkbox" id="f-cred"> with cookies</label><button>Call</button></form>
+<div class="call" id="c-free"><span class="result" id="r-free">not run</span><div class="why" id="w-free"></div></div>
 <script>
 const API = ${JSON.stringify(apiOrigin)}
 const CALLS = ${JSON.stringify(CALLS)}
 document.getElementById('self').textContent = location.origin
 const box = document.getElementById('calls')
+const el = (tag, props = {}, ...children) => { const e = Object.assign(document.createElement(tag), props); e.append(...children); return e }
 for (const call of CALLS) {
-  const div = document.createElement('div')
-  div.className = 'call'
-  div.innerHTML = '<button data-id="' + call.id + '">' + call.label + '</button> <span class="result" id="r-' + call.id + '">not run</span><div class="why">Why: ' + call.why + '</div>'
-  box.appendChild(div)
+  box.append(el('div', { className: 'call' },
+    el('button', { textContent: call.label, onclick: () => run(call) }), ' ',
+    el('span', { className: 'result', id: 'r-' + call.id, textContent: 'not run' }),
+    el('div', { className: 'why', id: 'w-' + call.id })))
 }
+const lines = (headers) => Object.entries(headers).map(([k, v]) => k + ': ' + v).join('\\n') || '(none)'
 async function run (call) {
   const out = document.getElementById('r-' + call.id)
+  const init = { method: call.method, headers: call.headers || {}, credentials: call.credentials ? 'include' : 'same-origin' }
+  if (call.body) init.body = call.body
   try {
-    const res = await fetch(API + call.url, call.init)
+    const res = await fetch(API + call.url, init)
     const body = await res.text()
     const total = res.headers.get('X-Total-Count')
     const trace = res.headers.get('X-Internal-Trace')
-    out.className = 'result ok'
+    out.className = 'result allowed'
     out.dataset.outcome = 'allowed'
-    out.textContent = 'allowed: HTTP ' + res.status + ' ' + body + (total !== null || call.id === 'headers' ? ' | X-Total-Count=' + total + ', X-Internal-Trace=' + trace : '')
+    out.textContent = '✔ allowed: HTTP ' + res.status + ' ' + body + (call.id === 'headers' ? ' | X-Total-Count=' + total + ', X-Internal-Trace=' + trace : '')
   } catch (err) {
     out.className = 'result blocked'
     out.dataset.outcome = 'blocked'
-    out.textContent = 'blocked by the browser (' + err.name + ': ' + err.message + ')'
+    out.textContent = '✘ blocked by the browser (' + err.message + '; the console says why)'
   }
+  // The page's own server asks the API's explain() (same origin as this page, so no CORS needed).
+  const e = await (await fetch('/explain', { method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ method: call.method, url: call.url, origin: location.origin, headers: call.headers || {}, credentials: !!call.credentials }) })).json()
+  const why = document.getElementById('w-' + call.id)
+  why.replaceChildren(el('div', {}, el('b', { textContent: 'Why: ' }), e.reason),
+    ...(e.fix ? [el('div', {}, el('b', { textContent: 'Fix: ' }), e.fix)] : []),
+    el('details', {}, el('summary', { textContent: 'headers' }),
+      el('pre', { textContent: e.preflight.sent ? 'Preflight: OPTIONS ' + call.url + '\\n' + lines(e.preflight.request.headers) + '\\n\\nAnswer: HTTP ' + e.preflight.response.status + '\\n' + lines(e.preflight.response.headers) : 'No preflight: a simple request.' }),
+      el('pre', { textContent: 'Actual response, CORS headers:\\n' + (e.actual ? lines(e.actual.headers) : '(not sent: the preflight failed)') })))
 }
-box.addEventListener('click', (e) => { const c = CALLS.find((x) => x.id === e.target.dataset.id); if (c) run(c) })
 document.getElementById('run-all').addEventListener('click', async () => { for (const c of CALLS) await run(c) })
+document.getElementById('free').addEventListener('submit', (event) => {
+  event.preventDefault()
+  const headers = {}
+  for (const pair of document.getElementById('f-headers').value.split(',')) {
+    const at = pair.indexOf(':')
+    if (at > 0) headers[pair.slice(0, at).trim()] = pair.slice(at + 1).trim()
+  }
+  run({ id: 'free', method: document.getElementById('f-method').value, url: document.getElementById('f-url').value, headers, credentials: document.getElementById('f-cred').checked })
+})
 </script></body></html>`
 }
 
 /** Starts the page server and the API; returns their URLs and a close(). */
-export async function startDemo ({ apiPort = 3000, pagePort = 3001, pageHost = '127.0.0.1', logger = false } = {}) {
+export async function startDemo ({ apiPort = 3000, pagePort = 3001, pageHost = 'localhost', logger = false } = {}) {
   let html = ''
+  let api = null
   const page = createServer((req, res) => {
+    if (req.method === 'POST' && req.url === '/explain') {
+      let body = ''
+      req.on('data', (chunk) => { body += chunk })
+      req.on('end', () => {
+        api.inject({ method: 'POST', url: '/_cors/explain', payload: body, headers: { 'content-type': 'application/json' } })
+          .then((r) => { res.writeHead(r.statusCode, { 'content-type': 'application/json' }); res.end(r.body) })
+      })
+      return
+    }
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
     res.end(html)
   })
   await new Promise((resolve, reject) => page.once('error', reject).listen(pagePort, pageHost, resolve))
   const pageOrigin = `http://${pageHost}:${page.address().port}`
-  const api = buildApi(pageOrigin, logger)
+  api = buildApi(pageOrigin, logger)
   await api.listen({ port: apiPort, host: 'localhost' })
   const apiOrigin = `http://localhost:${api.server.address().port}`
   html = pageHtml(apiOrigin)
