@@ -14,7 +14,12 @@ export interface PageRequest {
 /** A response's headers, names lowercase (as Node and light-my-request give them). */
 export type ResponseHeaders = Record<string, string | string[] | number | undefined>
 
-export type Verdict = { ok: true } | { ok: false, reason: string }
+/** Which check failed, and the value it failed on (for the browser's own wording: see lib/check.ts). */
+export type Failure =
+  | { kind: 'no-allow-origin' | 'wildcard-credentials' | 'status' }
+  | { kind: 'multiple-allow-origin' | 'origin-mismatch' | 'credentials' | 'method' | 'header', value: string }
+
+export type Verdict = { ok: true } | ({ ok: false, reason: string } & Failure)
 
 const SAFELISTED_METHODS = new Set(['GET', 'HEAD', 'POST'])
 const SAFELISTED_CONTENT_TYPES = new Set(['application/x-www-form-urlencoded', 'multipart/form-data', 'text/plain'])
@@ -77,15 +82,23 @@ function list (value: ResponseHeaders[string]): string[] {
 
 /** The CORS check: may the page see this response at all? */
 export function corsCheck (request: PageRequest, headers: ResponseHeaders): Verdict {
-  const allowOrigin = single(headers['access-control-allow-origin'])
-  if (allowOrigin === null) return { ok: false, reason: 'no single Access-Control-Allow-Origin header' }
+  const raw = headers['access-control-allow-origin']
+  const allowOrigin = single(raw)
+  if (allowOrigin === null) {
+    return raw === undefined
+      ? { ok: false, reason: 'no Access-Control-Allow-Origin header', kind: 'no-allow-origin' }
+      : { ok: false, reason: 'more than one Access-Control-Allow-Origin value', kind: 'multiple-allow-origin', value: (raw as string[]).join(', ') }
+  }
   if (request.credentials !== true && allowOrigin === '*') return { ok: true }
+  if (allowOrigin === '*') return { ok: false, reason: "Access-Control-Allow-Origin '*' is not allowed with credentials", kind: 'wildcard-credentials' }
+  if (allowOrigin.includes(',')) return { ok: false, reason: 'more than one Access-Control-Allow-Origin value', kind: 'multiple-allow-origin', value: allowOrigin }
   if (allowOrigin !== request.origin) {
-    return { ok: false, reason: allowOrigin === '*' ? "Access-Control-Allow-Origin '*' is not allowed with credentials" : `Access-Control-Allow-Origin '${allowOrigin}' is not the page's origin` }
+    return { ok: false, reason: `Access-Control-Allow-Origin '${allowOrigin}' is not the page's origin`, kind: 'origin-mismatch', value: allowOrigin }
   }
   if (request.credentials !== true) return { ok: true }
-  if (single(headers['access-control-allow-credentials']) !== 'true') {
-    return { ok: false, reason: 'credentials were sent but Access-Control-Allow-Credentials is not true' }
+  const allowCredentials = single(headers['access-control-allow-credentials'])
+  if (allowCredentials !== 'true') {
+    return { ok: false, reason: 'credentials were sent but Access-Control-Allow-Credentials is not true', kind: 'credentials', value: allowCredentials ?? '' }
   }
   return { ok: true }
 }
@@ -93,19 +106,19 @@ export function corsCheck (request: PageRequest, headers: ResponseHeaders): Verd
 /** The checks of a CORS-preflight fetch on its response. */
 export function preflightCheck (request: PageRequest, status: number, headers: ResponseHeaders): Verdict {
   const cors = corsCheck(request, headers)
-  if (!cors.ok) return { ok: false, reason: `preflight: ${cors.reason}` }
-  if (status < 200 || status > 299) return { ok: false, reason: `preflight: status ${status} is not ok` }
+  if (!cors.ok) return { ...cors, reason: `preflight: ${cors.reason}` }
+  if (status < 200 || status > 299) return { ok: false, reason: `preflight: status ${status} is not ok`, kind: 'status' }
   const methods = list(headers['access-control-allow-methods'])
   const names = list(headers['access-control-allow-headers']).map((n) => n.toLowerCase())
   if (!methods.includes(request.method) && !isSafelistedMethod(request.method) &&
     (request.credentials === true || !methods.includes('*'))) {
-    return { ok: false, reason: `preflight: method ${request.method} is not in Access-Control-Allow-Methods` }
+    return { ok: false, reason: `preflight: method ${request.method} is not in Access-Control-Allow-Methods`, kind: 'method', value: request.method }
   }
   for (const name of unsafeHeaderNames(request.headers)) {
     if (names.includes(name)) continue
-    if (name === 'authorization') return { ok: false, reason: "preflight: header 'authorization' is not listed in Access-Control-Allow-Headers ('*' never covers it)" }
+    if (name === 'authorization') return { ok: false, reason: "preflight: header 'authorization' is not listed in Access-Control-Allow-Headers ('*' never covers it)", kind: 'header', value: name }
     if (request.credentials === true || !names.includes('*')) {
-      return { ok: false, reason: `preflight: header '${name}' is not in Access-Control-Allow-Headers` }
+      return { ok: false, reason: `preflight: header '${name}' is not in Access-Control-Allow-Headers`, kind: 'header', value: name }
     }
   }
   return { ok: true }

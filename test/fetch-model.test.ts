@@ -29,38 +29,41 @@ test('safelisted methods and request headers decide whether a preflight is neede
 test('the CORS check', async (t) => {
   const req = { method: 'GET', origin: O }
   const cred = { ...req, credentials: true }
-  t.same(corsCheck(req, {}), { ok: false, reason: 'no single Access-Control-Allow-Origin header' })
-  t.same(corsCheck(req, { 'access-control-allow-origin': [O, O] }), { ok: false, reason: 'no single Access-Control-Allow-Origin header' })
+  t.same(corsCheck(req, {}), { ok: false, reason: 'no Access-Control-Allow-Origin header', kind: 'no-allow-origin' })
+  t.same(corsCheck(req, { 'access-control-allow-origin': [O, O] }),
+    { ok: false, reason: 'more than one Access-Control-Allow-Origin value', kind: 'multiple-allow-origin', value: `${O}, ${O}` })
+  t.same(corsCheck(req, { 'access-control-allow-origin': `${O}, https://b.com` }),
+    { ok: false, reason: 'more than one Access-Control-Allow-Origin value', kind: 'multiple-allow-origin', value: `${O}, https://b.com` })
   t.same(corsCheck(req, { 'access-control-allow-origin': '*' }), { ok: true })
   t.same(corsCheck(cred, { 'access-control-allow-origin': '*', 'access-control-allow-credentials': 'true' }),
-    { ok: false, reason: "Access-Control-Allow-Origin '*' is not allowed with credentials" })
+    { ok: false, reason: "Access-Control-Allow-Origin '*' is not allowed with credentials", kind: 'wildcard-credentials' })
   t.same(corsCheck(req, { 'access-control-allow-origin': 'https://other.com' }),
-    { ok: false, reason: "Access-Control-Allow-Origin 'https://other.com' is not the page's origin" })
+    { ok: false, reason: "Access-Control-Allow-Origin 'https://other.com' is not the page's origin", kind: 'origin-mismatch', value: 'https://other.com' })
   t.same(corsCheck(req, { 'access-control-allow-origin': O }), { ok: true })
   t.same(corsCheck(cred, { 'access-control-allow-origin': O }),
-    { ok: false, reason: 'credentials were sent but Access-Control-Allow-Credentials is not true' })
-  t.same(corsCheck(cred, { 'access-control-allow-origin': O, 'access-control-allow-credentials': 'TRUE' }).ok, false, "only the exact 'true'")
+    { ok: false, reason: 'credentials were sent but Access-Control-Allow-Credentials is not true', kind: 'credentials', value: '' })
+  t.match(corsCheck(cred, { 'access-control-allow-origin': O, 'access-control-allow-credentials': 'TRUE' }), { ok: false, value: 'TRUE' }, "only the exact 'true'")
   t.same(corsCheck(cred, { 'access-control-allow-origin': O, 'access-control-allow-credentials': 'true' }), { ok: true })
 })
 
 test('the CORS-preflight fetch checks: status, methods, headers, wildcards, Authorization', async (t) => {
   const put = { method: 'PUT', origin: O, headers: { 'x-a': '1' } }
   const base = { 'access-control-allow-origin': O }
-  t.match(preflightCheck(put, 204, {}), { ok: false, reason: /^preflight: no single/ })
+  t.match(preflightCheck(put, 204, {}), { ok: false, reason: /^preflight: no Access-Control-Allow-Origin/, kind: 'no-allow-origin' })
   t.same(preflightCheck(put, 403, { ...base, 'access-control-allow-methods': 'PUT', 'access-control-allow-headers': 'x-a' }),
-    { ok: false, reason: 'preflight: status 403 is not ok' })
+    { ok: false, reason: 'preflight: status 403 is not ok', kind: 'status' })
   t.same(preflightCheck(put, 204, { ...base, 'access-control-allow-headers': 'x-a' }),
-    { ok: false, reason: 'preflight: method PUT is not in Access-Control-Allow-Methods' })
+    { ok: false, reason: 'preflight: method PUT is not in Access-Control-Allow-Methods', kind: 'method', value: 'PUT' })
   t.same(preflightCheck(put, 204, { ...base, 'access-control-allow-methods': 'GET, PUT', 'access-control-allow-headers': 'X-A' }), { ok: true })
   t.same(preflightCheck(put, 204, { ...base, 'access-control-allow-methods': '*', 'access-control-allow-headers': '*' }), { ok: true })
   t.same(preflightCheck({ ...put, credentials: true }, 204, { ...base, 'access-control-allow-credentials': 'true', 'access-control-allow-methods': '*', 'access-control-allow-headers': 'x-a' }),
-    { ok: false, reason: 'preflight: method PUT is not in Access-Control-Allow-Methods' }, "'*' methods are literal with credentials")
+    { ok: false, reason: 'preflight: method PUT is not in Access-Control-Allow-Methods', kind: 'method', value: 'PUT' }, "'*' methods are literal with credentials")
   t.same(preflightCheck({ ...put, credentials: true }, 204, { ...base, 'access-control-allow-credentials': 'true', 'access-control-allow-methods': 'PUT', 'access-control-allow-headers': '*' }),
-    { ok: false, reason: "preflight: header 'x-a' is not in Access-Control-Allow-Headers" }, "'*' headers are literal with credentials")
+    { ok: false, reason: "preflight: header 'x-a' is not in Access-Control-Allow-Headers", kind: 'header', value: 'x-a' }, "'*' headers are literal with credentials")
   t.same(preflightCheck({ method: 'POST', origin: O, headers: { authorization: 'x' } }, 204, { ...base, 'access-control-allow-headers': '*' }),
-    { ok: false, reason: "preflight: header 'authorization' is not listed in Access-Control-Allow-Headers ('*' never covers it)" })
+    { ok: false, reason: "preflight: header 'authorization' is not listed in Access-Control-Allow-Headers ('*' never covers it)", kind: 'header', value: 'authorization' })
   t.same(preflightCheck({ method: 'POST', origin: O, headers: { 'x-b': '1' } }, 200, base),
-    { ok: false, reason: "preflight: header 'x-b' is not in Access-Control-Allow-Headers" }, 'a safelisted method needs no listing')
+    { ok: false, reason: "preflight: header 'x-b' is not in Access-Control-Allow-Headers", kind: 'header', value: 'x-b' }, 'a safelisted method needs no listing')
 })
 
 test('the preflight cache and readable response headers', async (t) => {

@@ -4,6 +4,8 @@ import { test } from 'tap'
 import { execFile, execFileSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { promisify } from 'node:util'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 
@@ -80,6 +82,19 @@ app.get('/ok', { cors: { maxAge: 5 } }, async () => 'x')
 // @ts-expect-error typos in a route policy do not compile
 app.get('/typo', { cors: { orgin: '*' } }, async () => 'x')
 `
+  // The command, as `npx fastify-cors-policy check` runs it from the installed package.
+  const api = createServer((req, res) => { res.writeHead(200, { 'access-control-allow-origin': 'https://a.com' }); res.end('x') })
+  await new Promise<void>((resolve) => api.listen(0, '127.0.0.1', resolve))
+  const target = `http://127.0.0.1:${(api.address() as AddressInfo).port}/x`
+  const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx'
+  const allowed = await promisify(execFile)(npx, ['--no-install', 'fastify-cors-policy', 'check', target, '--origin', 'https://a.com'], { cwd: project })
+  t.match(allowed.stdout, /✔ Allowed: the page may read the response \(HTTP 200\)/, 'npx fastify-cors-policy check: allowed, exit 0')
+  const blocked = await promisify(execFile)(npx, ['--no-install', 'fastify-cors-policy', 'check', target, '--origin', 'https://b.com', '--json'], { cwd: project })
+    .then(() => ({ code: 0, stdout: '' }), (err: { code: number, stdout: string }) => err)
+  t.equal(blocked.code, 1, 'blocked: exit 1')
+  t.match(JSON.parse(blocked.stdout), { allowed: false, console: /has a value 'https:\/\/a\.com' that is not equal to the supplied origin/ })
+  api.close()
+
   // The three compilations run side by side (two cores on CI).
   const checks = ([
     ['node16-esm', { module: 'node16', moduleResolution: 'node16' }, '.mts'],
