@@ -17,7 +17,7 @@ import type { CorsOptions, CorsPolicy, OriginOption, RouteCors } from './schema.
 
 export {
   CorsOptionsSchema, CorsPolicySchema, OriginSchema, RegistrationSchema, RouteCorsSchema,
-  type CorsOptions, type CorsPolicy, type OriginFunction, type OriginOption, type RegistrationOptions, type RouteCors
+  type CorsOptions, type CorsPolicy, type OriginFunction, type OriginOption, type OriginString, type RegistrationOptions, type RouteCors
 } from './schema.js'
 export * as errors from './errors.js'
 export type { ExplainInput, Explanation, PolicyRow } from './explain.js'
@@ -284,7 +284,10 @@ export function originsFromEnv (value: string | undefined): string[] {
   return (value ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '')
 }
 
-/** Returns its argument, typed and checked by TypeScript: for shared named policies. */
-export function definePolicy<const P extends CorsPolicy> (policy: P): P {
+/**
+ * Returns its argument, typed and checked by TypeScript: for shared named policies. Unknown keys
+ * are compile errors (a `const` type parameter alone would let `{ origin: '*', orgin: '*' }` by).
+ */
+export function definePolicy<const P extends CorsPolicy> (policy: P & Record<Exclude<keyof P, keyof CorsPolicy>, never>): P {
   return policy
 }

@@ -23,12 +23,20 @@ const OriginFunctionSchema: TUnsafe<OriginFunction> = Type.Unsafe<OriginFunction
   )
 )
 
+/**
+ * An origin as browsers send it in `Origin`: scheme://host[:port], e.g. 'https://app.example.com'
+ * (or 'null', with allowNullOrigin). A string without '://' is a compile error; the rest of the
+ * form is checked at registration.
+ */
+export type OriginString = `${string}://${string}` | 'null'
+const OriginStringSchema: TUnsafe<OriginString> = Type.Unsafe<OriginString>(Type.String())
+
 export const OriginSchema = Type.Union([
   Type.Literal('*'),
   Type.Boolean(),
-  Type.String(),
+  OriginStringSchema,
   RegExpInstance,
-  Type.Array(Type.Union([Type.String(), RegExpInstance])),
+  Type.Array(Type.Union([OriginStringSchema, RegExpInstance])),
   OriginFunctionSchema
 ])
 

@@ -28,12 +28,30 @@ await app.register(cors, { origin: 'https://a.com', methods: ['GET', 'PUT'], all
 await app.register(cors, { origin: /^https:\/\/a\.com$/ })
 await app.register(cors, {
   origin: async (origin, request) => {
-    expectType<string | undefined>(origin)
+    expectType<string>(origin)
     expectType<FastifyRequest>(request)
     return origin === request.headers.host
   }
 })
 await app.register(cors, { origin: (origin) => origin === 'https://a.com' })
+const allowed = new Set(['https://a.com'])
+// The function is never called without an Origin: `origin` is a string.
+await app.register(cors, { origin: (origin) => allowed.has(origin) })
+await app.register(cors, { origin: ['http://localhost:3000', 'chrome-extension://abc', 'null'], allowNullOrigin: true })
+// @fastify/cors options with their meaning; `delegator` is refused at startup, and untyped.
+await app.register(cors, { origin: true, optionsSuccessStatus: 200, cacheControl: 600, preflightContinue: false, preflight: true, hideOptionsRoute: false, logLevel: 'silent', strictPreflight: true, hook: 'preHandler' })
+await app.register(cors, { origin: false })
+
+// @ts-expect-error an origin without a scheme never matches a browser's Origin
+await app.register(cors, { origin: 'app.example.com' })
+// @ts-expect-error likewise inside a list
+await app.register(cors, { origin: ['https://a.com', 'b.com'] })
+// @ts-expect-error the comma-string forms of @fastify/cors are JavaScript-only (split at runtime); TypeScript takes arrays
+await app.register(cors, { methods: 'GET,POST' })
+// @ts-expect-error hook names are checked
+await app.register(cors, { hook: 'onSend' })
+// @ts-expect-error registration options are not route policy fields
+app.get('/reg', { cors: { preflight: false } }, handler)
 
 // @ts-expect-error a typo in the plugin options
 await app.register(cors, { orgin: '*' })
@@ -80,6 +98,10 @@ expectType<readonly ['https://app.example.com'] | string[]>(firstParty.origin)
 app.get('/me', { cors: firstParty }, handler)
 // @ts-expect-error definePolicy refuses typos
 definePolicy({ orgin: 'https://a.com' })
+// @ts-expect-error definePolicy refuses an unknown key beside known ones
+definePolicy({ origin: '*', orgin: '*' })
+// @ts-expect-error definePolicy checks origins too
+definePolicy({ origin: ['app.example.com'] })
 
 // The static types come from the exported TypeBox schemas.
 expectType<CorsPolicy>({} as Static<typeof CorsPolicySchema>)
