@@ -19,7 +19,7 @@ if (spawnSync('valgrind', ['--version']).status !== 0) {
 const N = Number(process.env.BENCH_N ?? 1000)
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 1000)
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 1)
-const KINDS = ['bare', 'floor', 'fastify-cors', 'policy']
+const KINDS = process.env.BENCH_KINDS === undefined ? ['bare', 'floor', 'fastify-cors', 'policy'] : process.env.BENCH_KINDS.split(',')
 // V8's --predictable: no concurrent JIT or GC threads and a fixed GC schedule and hash seed, whose
 // timing would otherwise change the counts. BENCH_NODE_FLAGS replaces it.
 const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '--predictable').split(' ').filter(Boolean)
@@ -82,9 +82,14 @@ for (const workload of WORKLOADS.filter((w) => only.test(w.name))) {
   for (const kind of KINDS) batches[kind] = await run(kind, workload)
   for (let b = 0; b <= REPEAT; b++) {
     const per = Object.fromEntries(KINDS.map((k) => [k, batches[k][b]]))
+    const name = `${workload.name}${b > 0 ? ` (batch ${b + 1})` : ''}`
+    if (per.bare === undefined) { // BENCH_KINDS without bare: the counts alone
+      console.log(`| ${name} | ${KINDS.map((k) => `${k} ${fmt(per[k])}`).join(' | ')} |`)
+      continue
+    }
     const over = (k) => per[k] - per.bare
     const ratio = (x, y) => (y > 0 ? (x / y).toFixed(2) : 'n/a')
-    console.log(`| ${workload.name}${b > 0 ? ` (batch ${b + 1})` : ''} | ${fmt(per.bare)} | ${KINDS.slice(1).map((k) => `${fmt(per[k])} (${over(k) >= 0 ? '+' : ''}${fmt(over(k))})`).join(' | ')} | ` +
+    console.log(`| ${name} | ${fmt(per.bare)} | ${KINDS.slice(1).map((k) => `${fmt(per[k])} (${over(k) >= 0 ? '+' : ''}${fmt(over(k))})`).join(' | ')} | ` +
       `${ratio(over('policy'), over('fastify-cors'))} | ${ratio(over('policy'), over('floor'))} |`)
   }
 }
