@@ -13,7 +13,7 @@ export const MAX_ORIGIN_LENGTH = 1024
  * comma from two Origin lines joined, no space). RegExps are tested only on such strings, so
  * `https://evil.com/.example.com` never reaches them. Linear: no backtracking.
  */
-const ORIGIN_SHAPE = /^[a-z][a-z0-9+.-]*:\/\/(?:[a-z0-9.-]+|\[[0-9a-f:.]+\])(?::\d{1,5})?$/
+const ORIGIN_SHAPE = /^[a-z][a-z0-9+.-]*:\/\/(?:[a-z0-9._-]+|\[[0-9a-f:.]+\])(?::\d{1,5})?$/
 
 /**
  * How one policy's `origin` is matched, compiled once per distinct `origin` value. One class for

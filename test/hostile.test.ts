@@ -132,6 +132,11 @@ test('RegExp origins run only on strings shaped like an origin; nested quantifie
     t.equal((await loose.inject({ url: '/x', headers: { origin } })).headers['access-control-allow-origin'], undefined, origin)
   }
   t.equal((await loose.inject({ url: '/x', headers: { origin: 'https://a.example.com' } })).headers['access-control-allow-origin'], 'https://a.example.com')
+  const underscore = await build({ origin: /^https:\/\/[a-z0-9_-]+\.example\.com$/ }, (app) => app.get('/x', ok))
+  t.equal((await underscore.inject({ url: '/x', headers: { origin: 'https://my_app.example.com' } })).headers['access-control-allow-origin'],
+    'https://my_app.example.com', 'hosts with an underscore (sent by browsers) are origin-shaped')
+  const v6 = await build({ origin: /^http:\/\/\[::1\]:\d+$/ }, (app) => app.get('/x', ok))
+  t.equal((await v6.inject({ url: '/x', headers: { origin: 'http://[::1]:3000' } })).headers['access-control-allow-origin'], 'http://[::1]:3000')
   const err = await refusal({ origin: /^https:\/\/([a-z0-9]+-?)*\.example\.com$/ })
   t.equal(err.code, 'FST_CORS_UNSAFE_POLICY')
   t.match(err.message, /has nested quantifiers, so one crafted Origin can block the server for seconds \(safe-regex2/)
