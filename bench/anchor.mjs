@@ -1,5 +1,5 @@
 // Keeps one of Node's nextTick objects alive for the life of a benchmark server, unless
-// BENCH_RAW=1. Why (README, "Node 20's nextTick slow state"): process.nextTick builds its tick
+// BENCH_RAW=1. Why (bench/README.md, "Node 20's nextTick slow state"): process.nextTick builds its tick
 // objects with computed symbol keys, and V8 holds the hidden classes of the half-built object only
 // weakly. A full GC at startup, run while no tick object is alive, frees them; the next tick
 // builds new ones, nextTick's inline caches go megamorphic, and every tick then goes through V8's

@@ -1,5 +1,5 @@
 // node bench/jit-mode.mjs [kind] [workload] [processes]: which JIT state each of `processes` fresh
-// server processes settles in (README, "Node 20's nextTick slow state"). `workload` is a regex
+// server processes settles in (bench/README.md, "Node 20's nextTick slow state"). `workload` is a regex
 // matched against the names in workloads.mjs (default: the first match of "200 route policies").
 // Each process is loaded for 1.5 s, then measured for 1 s under `perf record`; the script prints
 // its CPU µs per request and the share of its CPU samples in V8's runtime property definition:
