@@ -48,7 +48,7 @@ const CASES: Array<{ name: string, path: string, init: RequestInit, headers?: Re
   },
   { name: 'a preflight without Access-Control-Allow-Origin', path: '/pre-none', init: { method: 'DELETE' }, answer: (req, res) => { res.statusCode = 204; res.end() } },
   {
-    name: 'a preflight not ok',
+    name: 'a preflight without an ok status',
     path: '/status',
     init: { method: 'DELETE' },
     answer: (req, res, o) => { res.setHeader('access-control-allow-origin', o); res.setHeader('access-control-allow-methods', 'DELETE'); res.statusCode = 401; res.end() }
