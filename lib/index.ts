@@ -20,6 +20,7 @@ export {
   type CorsOptions, type CorsPolicy, type OriginFunction, type OriginOption, type OriginString, type RegistrationOptions, type RouteCors
 } from './schema.js'
 export * as errors from './errors.js'
+export { OriginSet } from './origin-set.js'
 export type { ExplainInput, Explanation, PolicyRow } from './explain.js'
 export * as fetchModel from './fetch-model.js'
 

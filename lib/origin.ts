@@ -1,5 +1,6 @@
 import safeRegex from 'safe-regex2'
 import type { Problems } from './problems.js'
+import type { OriginSet } from './origin-set.js'
 import type { OriginFunction, OriginOption } from './schema.js'
 
 /**
@@ -28,20 +29,24 @@ export class OriginMatcher {
   private readonly one: string | null
   /** Several exact origins: O(1) whatever the list's length. */
   private readonly exact: ReadonlySet<string> | null
+  /** Sets the app changes while serving: one Set lookup each. */
+  private readonly sets: readonly OriginSet[] | null
   /** RegExps, tried in order after the exact origins. */
   private readonly patterns: readonly RegExp[] | null
 
-  constructor (any: boolean, fn: OriginFunction | null, exact: string[], patterns: RegExp[]) {
+  constructor (any: boolean, fn: OriginFunction | null, exact: string[], patterns: RegExp[], sets: OriginSet[] = []) {
     this.any = any
     this.fn = fn
     this.one = exact.length === 1 ? exact[0] : null
     this.exact = exact.length > 1 ? new Set(exact) : null
+    this.sets = sets.length > 0 ? sets : null
     this.patterns = patterns.length > 0 ? patterns : null
   }
 
   /** Synchronous match for everything but functions. */
   test (origin: string): boolean {
     if (this.any || origin === this.one || this.exact?.has(origin) === true) return true
+    if (this.sets !== null) for (const set of this.sets) if (set.has(origin)) return true
     if (this.patterns === null || origin.length > MAX_ORIGIN_LENGTH || !ORIGIN_SHAPE.test(origin)) return false
     for (const re of this.patterns) if (re.test(origin)) return true
     return false
@@ -144,9 +149,11 @@ export function compileOrigin (origin: Exclude<OriginOption, false>): OriginMatc
   const list = Array.isArray(origin) ? origin : [origin]
   const exact: string[] = []
   const patterns: RegExp[] = []
+  const sets: OriginSet[] = []
   for (const item of list) {
     if (typeof item === 'string') exact.push(item)
-    else patterns.push(item)
+    else if (item instanceof RegExp) patterns.push(item)
+    else sets.push(item)
   }
-  return new OriginMatcher(false, null, exact, patterns)
+  return new OriginMatcher(false, null, exact, patterns, sets)
 }

@@ -1,5 +1,6 @@
 import { Kind, Type, TypeRegistry, type Static, type TUnsafe } from '@sinclair/typebox'
 import type { FastifyRequest } from 'fastify'
+import { OriginSet } from './origin-set.js'
 
 // TypeBox has no built-in "instance of RegExp" kind; register one so RegExp origins validate.
 const REGEXP_KIND = 'FastifyCorsPolicyRegExp'
@@ -15,6 +16,12 @@ if (!TypeRegistry.Has(REGEXP_KIND)) {
 export type OriginFunction = (origin: string, request: FastifyRequest) => boolean | Promise<boolean>
 
 const RegExpInstance: TUnsafe<RegExp> = Type.Unsafe<RegExp>({ [Kind]: REGEXP_KIND, description: 'a RegExp' })
+
+const ORIGIN_SET_KIND = 'FastifyCorsPolicyOriginSet'
+if (!TypeRegistry.Has(ORIGIN_SET_KIND)) {
+  TypeRegistry.Set(ORIGIN_SET_KIND, (_schema, value) => value instanceof OriginSet)
+}
+const OriginSetInstance: TUnsafe<OriginSet> = Type.Unsafe<OriginSet>({ [Kind]: ORIGIN_SET_KIND, description: 'an OriginSet' })
 
 const OriginFunctionSchema: TUnsafe<OriginFunction> = Type.Unsafe<OriginFunction>(
   Type.Function(
@@ -36,7 +43,8 @@ export const OriginSchema = Type.Union([
   Type.Boolean(),
   OriginStringSchema,
   RegExpInstance,
-  Type.Array(Type.Union([OriginStringSchema, RegExpInstance])),
+  OriginSetInstance,
+  Type.Array(Type.Union([OriginStringSchema, RegExpInstance, OriginSetInstance])),
   OriginFunctionSchema
 ])
 
@@ -119,7 +127,7 @@ export const REGISTRATION_FIELDS = Object.keys(RegistrationSchema.properties) as
 
 /** What each field accepts, for error messages. */
 export const FIELD_EXPECTS: Record<keyof CorsOptions, string> = {
-  origin: "'*', an origin string, a RegExp, an array of origin strings and RegExps, a function, true or false",
+  origin: "'*', an origin string, a RegExp, an OriginSet, an array of those, a function, true or false",
   credentials: 'a boolean',
   methods: "an array of method names or 'auto'",
   allowedHeaders: "an array of header names or '*'",

@@ -122,7 +122,8 @@ export function readPolicy (input: unknown, where: string, route = false): CorsO
     }
     for (const item of origin) {
       if (typeof item === 'string') checkOriginEntry(item, problems)
-      else checkOriginRegExp(item, problems)
+      else if (item instanceof RegExp) checkOriginRegExp(item, problems)
+      // An OriginSet checks each origin as it is added.
     }
   }
   if (Array.isArray(value.methods)) {

@@ -3,7 +3,7 @@
 import Fastify, { type FastifyRequest } from 'fastify'
 import type { Static } from '@sinclair/typebox'
 import cors, {
-  CorsPolicySchema, definePolicy, errors, fastifyCorsPolicy,
+  CorsPolicySchema, definePolicy, errors, fastifyCorsPolicy, OriginSet,
   type CorsOptions, type CorsPolicy, type OriginFunction, type RouteCors
 } from 'fastify-cors-policy'
 
@@ -41,6 +41,12 @@ await app.register(cors, { origin: ['http://localhost:3000', 'chrome-extension:/
 // @fastify/cors options with their meaning; `delegator` is refused at startup, and untyped.
 await app.register(cors, { origin: true, optionsSuccessStatus: 200, cacheControl: 600, preflightContinue: false, preflight: true, hideOptionsRoute: false, logLevel: 'silent', strictPreflight: true, hook: 'preHandler' })
 await app.register(cors, { origin: false })
+// An allow-list that changes while serving, alone or in a list.
+const tenants = new OriginSet(['https://a.com'])
+await app.register(cors, { origin: tenants, credentials: true })
+app.get('/tenants', { cors: { origin: ['https://b.com', tenants, /^https:\/\/c\.com$/] } }, handler)
+// @ts-expect-error OriginSet takes origin strings
+tenants.add(42)
 
 // @ts-expect-error an origin without a scheme never matches a browser's Origin
 await app.register(cors, { origin: 'app.example.com' })
