@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
+import { stateless } from './compat.js'
 import { originRefused } from './fixes.js'
 import type { CompiledPolicy } from './policy.js'
 import { addVary } from './vary.js'
@@ -42,7 +43,7 @@ export function logOriginError (request: FastifyRequest, policy: CompiledPolicy,
 function admits (answer: unknown, origin: string, credentials: boolean): boolean {
   if (answer === true) return true
   if (typeof answer === 'string') return answer === origin || (answer === '*' && !credentials)
-  if (answer instanceof RegExp) return new RegExp(answer.source, answer.flags.replace(/[gy]/g, '')).test(origin)
+  if (answer instanceof RegExp) return (stateless(answer) as RegExp).test(origin)
   return Array.isArray(answer) && answer.some((a) => admits(a, origin, credentials))
 }
 
@@ -94,6 +95,9 @@ export function runOriginFunction (policy: CompiledPolicy, origin: string, reque
 
 function applyActual (policy: CompiledPolicy, request: FastifyRequest, reply: FastifyReply, origin: string, allowed: boolean): void {
   if (!allowed) {
+    // Pino says whether debug lines are wanted: then a denial costs no strings. (Loggers without
+    // isLevelEnabled get the line, as before.)
+    if ((request.log as { isLevelEnabled?: (level: string) => boolean }).isLevelEnabled?.('debug') === false) return
     const { reason, fix } = originRefused(policy, origin)
     request.log.debug({ origin, policy: policy.label, reason, fix }, `fastify-cors-policy: CORS denied: ${reason}; fix: ${fix}`)
     return

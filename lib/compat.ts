@@ -18,7 +18,7 @@ function list (value: unknown): unknown {
 }
 
 /** @fastify/cors resets `lastIndex` before each test; a copy without g and y needs no reset. */
-function stateless (value: unknown): unknown {
+export function stateless (value: unknown): unknown {
   return value instanceof RegExp && (value.global || value.sticky) ? new RegExp(value.source, value.flags.replace(/[gy]/g, '')) : value
 }
 

@@ -12,7 +12,7 @@ import { addMethod, pathEntry, pathTable, policyOf, type PathTable } from './pat
 import { continuePreflight, preflightHook, preflightStrategy, STRATEGY } from './preflight.js'
 import { explain, policies, printPolicies, type ExplainInput, type Explanation, type PolicyRow } from './explain.js'
 import { findUncovered } from './uncovered.js'
-import { checkMerged, insecureOrigins, policyPart, readPolicy } from './validate.js'
+import { checkMerged, insecureOrigins, readPolicy } from './validate.js'
 import type { CorsOptions, CorsPolicy, OriginOption, RouteCors } from './schema.js'
 
 export {
@@ -174,7 +174,8 @@ const corsPolicy: FastifyPluginAsync<CorsOptions> = async function corsPolicy (f
   if (Object.hasOwn(instance, kScope)) throw new FST_CORS_ALREADY_REGISTERED()
   const label = `registration at ${fastify.prefix === '' ? '/' : fastify.prefix}`
   const read = readPolicy(options, label)
-  const globalPolicy = policyPart(read)
+  // The policy fields only (mergePolicy picks them), without the registration options.
+  const globalPolicy = mergePolicy({}, read)
   const matchers = new Map<OriginOption, OriginMatcher>()
   // Routes that exist already were declared before the plugin. On the root every route is in
   // scope; in a prefixed scope, the routes under the prefix are. An unprefixed child scope cannot

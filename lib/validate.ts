@@ -156,13 +156,6 @@ export function readPolicy (input: unknown, where: string, route = false): CorsO
   return value
 }
 
-/** A registration's options without the registration-only ones: its global policy. */
-export function policyPart (options: CorsOptions): CorsPolicy {
-  const policy: Record<string, unknown> = {}
-  for (const field of POLICY_FIELDS) if (options[field] !== undefined) policy[field] = options[field]
-  return policy as CorsPolicy
-}
-
 function originList (policy: CorsPolicy): unknown[] {
   return Array.isArray(policy.origin) ? policy.origin : [policy.origin]
 }
