@@ -12,7 +12,7 @@ import { addMethod, pathEntry, pathTable, policyOf, type PathTable } from './pat
 import { continuePreflight, preflightHook, preflightStrategy, STRATEGY } from './preflight.js'
 import { explain, policies, printPolicies, type ExplainInput, type Explanation, type PolicyRow } from './explain.js'
 import { findUncovered } from './uncovered.js'
-import { checkMerged, insecureOrigins, readPolicy } from './validate.js'
+import { checkMerged, insecureOrigins, publicSuffixPatterns, readPolicy } from './validate.js'
 import type { CorsOptions, CorsPolicy, OriginOption, RouteCors } from './schema.js'
 
 export {
@@ -21,6 +21,7 @@ export {
 } from './schema.js'
 export * as errors from './errors.js'
 export { OriginSet } from './origin-set.js'
+export { originLookup, type OriginLookup, type OriginLookupFunction, type OriginLookupOptions } from './origin-lookup.js'
 export type { ExplainInput, Explanation, PolicyRow } from './explain.js'
 export * as fetchModel from './fetch-model.js'
 
@@ -161,6 +162,14 @@ function compile (fastify: FastifyInstance, merged: CorsPolicy, label: string, m
   if (insecure.length > 0) {
     fastify.log.warn(`fastify-cors-policy: ${label}: credentials are allowed for plain-http origins (${insecure.join(', ')}); ` +
       'anyone on the network path can impersonate them: use https')
+  }
+  // With credentials these are refused (checkMerged). Without, a response is what any HTTP client
+  // could fetch too, unless the server trusts the caller's network position: said, not refused.
+  const open = merged.credentials === true ? [] : publicSuffixPatterns(merged)
+  if (open.length > 0) {
+    fastify.log.warn(`fastify-cors-policy: ${label}: origin pattern ${open.map((p) => `'${p}'`).join(', ')} covers a whole public suffix: ` +
+      'any page registered under it can read these responses. Fine for public data; if the API trusts its network ' +
+      "(an intranet) or may ever use credentials, name your own domain, e.g. 'https://*.example.com'")
   }
   return policy
 }

@@ -17,6 +17,7 @@ export class OriginSet {
   add (origin: string): this {
     const problems = new Problems('origin set')
     if (origin === 'null') problems.origin("origin 'null' cannot be added to a set: anyone can send it; use a list with allowNullOrigin: true")
+    else if (origin.includes('*')) problems.origin(`origin pattern '${origin}' cannot be added to a set, which holds exact origins; put the pattern in the policy's origin list beside the set`)
     else checkOriginEntry(origin, problems)
     problems.throwIfAny()
     this.origins.add(origin)

@@ -1,6 +1,7 @@
 import safeRegex from 'safe-regex2'
-import type { Problems } from './problems.js'
+import { Problems } from './problems.js'
 import type { OriginSet } from './origin-set.js'
+import { ORIGIN_SHAPE, parsePattern, PatternTable, type OriginPattern } from './origin-pattern.js'
 import type { OriginFunction, OriginOption } from './schema.js'
 
 /**
@@ -8,13 +9,6 @@ import type { OriginFunction, OriginOption } from './schema.js'
  * anything longer is not one, and capping it bounds the work a RegExp can be made to do.
  */
 export const MAX_ORIGIN_LENGTH = 1024
-
-/**
- * What a browser's serialised origin looks like: scheme://host[:port], nothing else (no path, no
- * comma from two Origin lines joined, no space). RegExps are tested only on such strings, so
- * `https://evil.com/.example.com` never reaches them. Linear: no backtracking.
- */
-const ORIGIN_SHAPE = /^[a-z][a-z0-9+.-]*:\/\/(?:[a-z0-9._-]+|\[[0-9a-f:.]+\])(?::\d{1,5})?$/
 
 /**
  * How one policy's `origin` is matched, compiled once per distinct `origin` value. One class for
@@ -31,15 +25,18 @@ export class OriginMatcher {
   private readonly exact: ReadonlySet<string> | null
   /** Sets the app changes while serving: one Set lookup each. */
   private readonly sets: readonly OriginSet[] | null
-  /** RegExps, tried in order after the exact origins. */
+  /** Origin patterns (`https://*.example.com`): map lookups, no RegExp. */
+  private readonly wild: PatternTable | null
+  /** RegExps, tried in order after everything else. */
   private readonly patterns: readonly RegExp[] | null
 
-  constructor (any: boolean, fn: OriginFunction | null, exact: string[], patterns: RegExp[], sets: OriginSet[] = []) {
+  constructor (any: boolean, fn: OriginFunction | null, exact: string[], patterns: RegExp[], sets: OriginSet[] = [], wild: OriginPattern[] = []) {
     this.any = any
     this.fn = fn
     this.one = exact.length === 1 ? exact[0] : null
     this.exact = exact.length > 1 ? new Set(exact) : null
     this.sets = sets.length > 0 ? sets : null
+    this.wild = wild.length > 0 ? new PatternTable(wild) : null
     this.patterns = patterns.length > 0 ? patterns : null
   }
 
@@ -47,8 +44,9 @@ export class OriginMatcher {
   test (origin: string): boolean {
     if (this.any || origin === this.one || this.exact?.has(origin) === true) return true
     if (this.sets !== null) for (const set of this.sets) if (set.has(origin)) return true
-    if (this.patterns === null || origin.length > MAX_ORIGIN_LENGTH || !ORIGIN_SHAPE.test(origin)) return false
-    for (const re of this.patterns) if (re.test(origin)) return true
+    if ((this.wild === null && this.patterns === null) || origin.length > MAX_ORIGIN_LENGTH || !ORIGIN_SHAPE.test(origin)) return false
+    if (this.wild?.test(origin) === true) return true
+    if (this.patterns !== null) for (const re of this.patterns) if (re.test(origin)) return true
     return false
   }
 }
@@ -68,8 +66,7 @@ function serialise (url: URL): string {
 export function checkOriginEntry (entry: string, problems: Problems): void {
   if (entry === 'null') return // sandboxed iframes and file: pages send `Origin: null`
   if (entry.includes('*')) {
-    problems.origin(`origin '${entry}': wildcards are not patterns here; ` +
-      'use an anchored RegExp such as /^https:\\/\\/[a-z0-9-]+\\.example\\.com$/')
+    parsePattern(entry, problems)
     return
   }
   let url: URL
@@ -77,6 +74,11 @@ export function checkOriginEntry (entry: string, problems: Problems): void {
     url = new URL(entry)
   } catch {
     problems.origin(`origin '${entry}' is not an origin; write it as scheme://host[:port], e.g. 'https://app.example.com'`)
+    return
+  }
+  if (url.protocol === 'file:') {
+    problems.origin(`origin '${entry}': pages loaded from file: send \`Origin: null\`, never a file: origin; ` +
+      "allow 'null' with allowNullOrigin: true if you must (anyone can send it)")
     return
   }
   if (url.port === '0' || url.hostname.startsWith('.') || url.hostname.includes('..')) {
@@ -150,10 +152,14 @@ export function compileOrigin (origin: Exclude<OriginOption, false>): OriginMatc
   const exact: string[] = []
   const patterns: RegExp[] = []
   const sets: OriginSet[] = []
+  const wild: OriginPattern[] = []
   for (const item of list) {
-    if (typeof item === 'string') exact.push(item)
-    else if (item instanceof RegExp) patterns.push(item)
+    if (typeof item === 'string') {
+      // Validated already: a string with '*' is a valid pattern.
+      if (item.includes('*')) wild.push(parsePattern(item, new Problems('origin')) as OriginPattern)
+      else exact.push(item)
+    } else if (item instanceof RegExp) patterns.push(item)
     else sets.push(item)
   }
-  return new OriginMatcher(false, null, exact, patterns, sets)
+  return new OriginMatcher(false, null, exact, patterns, sets, wild)
 }

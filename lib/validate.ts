@@ -1,6 +1,7 @@
 import { TypeCompiler } from '@sinclair/typebox/compiler'
 import { fromFastifyCors } from './compat.js'
 import { checkOriginEntry, checkOriginRegExp } from './origin.js'
+import { coversPublicSuffix, parsePattern, type OriginPattern } from './origin-pattern.js'
 import { Problems } from './problems.js'
 import { CorsOptionsSchema, FIELD_EXPECTS, POLICY_FIELDS, REGISTRATION_FIELDS, type CorsOptions, type CorsPolicy, type OriginFunction } from './schema.js'
 
@@ -176,6 +177,11 @@ export function checkMerged (policy: CorsPolicy, where: string): void {
       problems.unsafe('origin: true (reflect every origin) with credentials: true is refused: it lets any site act as ' +
         "your users; list the origins you trust, e.g. origin: ['https://app.example.com'], or drop credentials")
     }
+    for (const pattern of publicSuffixPatterns(policy)) {
+      problems.unsafe(`origin pattern '${pattern}' with credentials: true is refused: it covers a whole public suffix ` +
+        '(Public Suffix List), where anyone can register a name and act as your users from it; ' +
+        "name your own domain, e.g. 'https://*.example.com', or list the origins")
+    }
     if (policy.exposedHeaders === '*') {
       problems.unsafe("exposedHeaders '*' with credentials: true is refused: with credentials the browser " +
         "reads '*' as a header literally named '*', exposing nothing; list the header names instead")
@@ -189,9 +195,18 @@ function loopback (hostname: string): boolean {
   return hostname === 'localhost' || hostname.endsWith('.localhost') || hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(hostname)
 }
 
-/** Plain-http origins allowed with credentials (loopback excepted): worth a startup warning. */
+/** Plain-http origins and patterns allowed with credentials (loopback excepted): worth a startup warning. */
 export function insecureOrigins (policy: CorsPolicy): string[] {
   if (policy.credentials !== true) return []
+  return originList(policy).filter((o): o is string => {
+    if (typeof o !== 'string' || !o.startsWith('http://')) return false
+    const host = o.includes('*') ? (parsePattern(o, new Problems('origin')) as OriginPattern).host : new URL(o).hostname
+    return !loopback(host)
+  })
+}
+
+/** Patterns of a checked policy that cover a whole public suffix (`https://*.github.io`). */
+export function publicSuffixPatterns (policy: CorsPolicy): string[] {
   return originList(policy).filter((o): o is string =>
-    typeof o === 'string' && o.startsWith('http://') && !loopback(new URL(o).hostname))
+    typeof o === 'string' && o.includes('*') && o !== '*' && coversPublicSuffix(parsePattern(o, new Problems('origin')) as OriginPattern))
 }

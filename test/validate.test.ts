@@ -62,7 +62,7 @@ test('allow-list origins must be what a browser sends, with the value to use ins
     ['https://u:p@a.com', /use 'https:\/\/a\.com'/],
     ['https://a.com?x=1', /use 'https:\/\/a\.com'/],
     ['a.com', /is not an origin; write it as scheme:\/\/host\[:port\]/],
-    ['https://*.a.com', /wildcards are not patterns here; use an anchored RegExp/],
+    ['https://*a.com', /origin pattern 'https:\/\/\*a\.com' may have '\*' only as the whole leftmost label, followed by a dot; write 'https:\/\/\*\.example\.com'/],
     ['mailto:me', /has no host/]
   ]
   for (const [origin, message] of cases) {
@@ -207,7 +207,7 @@ test('the lint: forbidden methods and request headers, Set-Cookie exposed, Acces
   t.equal(lines.length, 11, err.message)
   t.match(err.message, /origin 'https:\/\/a\.com:0' has port 0, which no browser sends/)
   t.match(err.message, /origin 'https:\/\/a\.\.com' has an empty host label/)
-  t.match(err.message, /origin 'file:\/\/\/etc\/passwd' has no host/)
+  t.match(err.message, /origin 'file:\/\/\/etc\/passwd': pages loaded from file: send `Origin: null`/)
   t.match(err.message, /field 'methods' contains 'TRACE', a method the Fetch standard forbids pages to send/)
   t.match(err.message, /field 'methods' contains 'connect'/)
   for (const name of ['Cookie', 'Sec-Fetch-Mode', 'proxy-authorization']) {

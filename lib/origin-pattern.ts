@@ -1,0 +1,148 @@
+import { parse } from 'tldts'
+import type { Problems } from './problems.js'
+
+/**
+ * Origin patterns: `https://*.example.com` (one or more labels before example.com),
+ * `http://localhost:*` (any port, or none), and both (`https://*.example.com:*`). Matched by
+ * looking up the origin's parts in maps, never with a RegExp.
+ */
+export interface OriginPattern {
+  scheme: string
+  /** The host after `*.` (e.g. 'example.com'), or the exact host when only the port is a wildcard. */
+  host: string
+  subdomains: boolean
+  /** '*' for any port (or none), '' for the scheme's default port only, else the port number. */
+  port: string
+}
+
+const DEFAULT_PORTS: Record<string, string> = { http: '80', https: '443', ws: '80', wss: '443' }
+const SCHEME = /^[a-z][a-z0-9+.-]*$/
+const PORT = /^[1-9]\d{0,4}$/
+
+/** How a pattern is written, for error messages. */
+const FORMS = "write 'https://*.example.com' (any subdomain), 'http://localhost:*' (any port) or 'https://*.example.com:*' (both)"
+
+/** Splits host[:port] (the host may be an IPv6 literal in brackets). */
+function splitPort (rest: string): [string, string | null] {
+  const close = rest.lastIndexOf(']')
+  const colon = rest.lastIndexOf(':')
+  return colon > close ? [rest.slice(0, colon), rest.slice(colon + 1)] : [rest, null]
+}
+
+/** An IPv4 address (the URL standard reads a host ending in a numeric label as one) or an IPv6 literal. */
+function isIp (host: string): boolean {
+  return host.startsWith('[') || /^(?:0x[0-9a-f]*|\d+)$/.test(host.slice(host.lastIndexOf('.') + 1))
+}
+
+/**
+ * Parses an allow-list entry holding `*`, reporting what is wrong with it and the valid form.
+ * Returns null when it is not a valid pattern.
+ */
+export function parsePattern (entry: string, problems: Problems): OriginPattern | null {
+  const bad = (why: string): null => { problems.origin(`origin pattern '${entry}' ${why}`); return null }
+  const sep = entry.indexOf('://')
+  if (sep === -1) return bad(`has no scheme; ${FORMS}`)
+  const scheme = entry.slice(0, sep)
+  if (!SCHEME.test(scheme)) {
+    return bad(scheme.includes('*')
+      ? "has a wildcard scheme, which would allow plain http too; list each scheme, e.g. 'https://*.example.com'"
+      : `has an invalid scheme; ${FORMS}`)
+  }
+  const rest = entry.slice(sep + 3)
+  if (/[/?#@]/.test(rest)) return bad(`has a path, query or user part, which no Origin has; ${FORMS}`)
+  const [hostPart, portPart] = splitPort(rest)
+  let port = ''
+  if (portPart !== null) {
+    if (portPart === '*') port = '*'
+    else if (PORT.test(portPart) && Number(portPart) <= 65535) port = portPart
+    else return bad(`has an invalid port '${portPart}': use a number from 1 to 65535, or '*' for any port`)
+    if (port === DEFAULT_PORTS[scheme]) {
+      return bad(`names the default port ${port}, which browsers never send; drop ':${port}'`)
+    }
+  }
+  const subdomains = hostPart.startsWith('*.')
+  const host = subdomains ? hostPart.slice(2) : hostPart
+  if (host.includes('*')) {
+    return bad(hostPart === '*'
+      ? "allows every host; use origin: '*' (or true to reflect the origin) instead"
+      : `may have '*' only as the whole leftmost label, followed by a dot; ${FORMS}`)
+  }
+  // Every other place a '*' can be (scheme, host, port, path) was refused above, so this is a
+  // subdomain pattern, a port pattern, or both.
+  let url: URL
+  try {
+    url = new URL(`${scheme}://${host}`)
+  } catch {
+    return bad(`has an invalid host '${host}'; ${FORMS}`)
+  }
+  if (url.host !== host || host === '' || host.startsWith('.') || host.endsWith('.') || host.includes('..')) {
+    return bad(`has a host browsers never send ('${host}': write it lowercase, without empty labels or a trailing dot); ${FORMS}`)
+  }
+  if (subdomains && isIp(host)) return bad("puts a wildcard on an IP address, which has no subdomains; list the address, e.g. 'http://10.0.0.5:*'")
+  return { scheme, host, subdomains, port }
+}
+
+/**
+ * Whether `*.host` covers a whole public suffix (`*.com`, `*.co.uk`, `*.github.io`): anyone can
+ * register a name under it and serve a page from there. ICANN and private sections of the Public
+ * Suffix List (tldts); hosts no list rule names (`localhost`, `internal`) are not public.
+ */
+export function coversPublicSuffix (pattern: OriginPattern): boolean {
+  if (!pattern.subdomains) return false
+  const info = parse(pattern.host, { allowPrivateDomains: true })
+  return info.domain === null && (info.isIcann === true || info.isPrivate === true)
+}
+
+/** Ports allowed for one scheme and host: any, or a set ('' is the default port). */
+interface Ports { any: boolean, some: Set<string> }
+
+/** RegExps and patterns see only strings shaped like a browser's serialised origin. */
+export const ORIGIN_SHAPE = /^[a-z][a-z0-9+.-]*:\/\/(?:[a-z0-9._-]+|\[[0-9a-f:.]+\])(?::\d{1,5})?$/
+
+/**
+ * Every pattern of one `origin` value, keyed by scheme://host. An origin is matched by at most
+ * one lookup for its exact host and one per distinct suffix length: the cost depends on the
+ * patterns' shapes, not on how many there are, nor on the exact origins beside them.
+ */
+export class PatternTable {
+  private readonly exactHosts = new Map<string, Ports>()
+  private readonly suffixes = new Map<string, Ports>()
+  /** Lengths of the `host` part of subdomain patterns, longest first. */
+  private readonly lengths: number[] = []
+
+  constructor (patterns: readonly OriginPattern[]) {
+    for (const p of patterns) {
+      const map = p.subdomains ? this.suffixes : this.exactHosts
+      const key = `${p.scheme}://${p.host}`
+      let ports = map.get(key)
+      if (ports === undefined) map.set(key, ports = { any: false, some: new Set() })
+      if (p.port === '*') ports.any = true
+      else ports.some.add(p.port)
+      if (p.subdomains && !this.lengths.includes(p.host.length)) this.lengths.push(p.host.length)
+    }
+    this.lengths.sort((a, b) => b - a)
+  }
+
+  /** `origin` must have passed ORIGIN_SHAPE. */
+  test (origin: string): boolean {
+    const [hostPart, port] = splitPort(origin.slice(origin.indexOf('://') + 3))
+    const key = origin.slice(0, origin.length - (port === null ? 0 : port.length + 1))
+    const p = port ?? ''
+    if (this.exactHosts.size > 0 && allows(this.exactHosts.get(key), p)) return true
+    // A subdomain match needs non-empty labels before the suffix: `https://.example.com` and
+    // `https://a..example.com` are no browser's origin.
+    if (this.suffixes.size === 0 || hostPart.startsWith('.') || hostPart.includes('..')) return false
+    const schemeEnd = key.length - hostPart.length
+    for (const length of this.lengths) {
+      // scheme:// + at least one label + '.' + suffix of this length
+      const cut = key.length - length - 1
+      if (cut <= schemeEnd || key[cut] !== '.') continue
+      if (allows(this.suffixes.get(key.slice(0, schemeEnd) + key.slice(cut + 1)), p)) return true
+    }
+    return false
+  }
+}
+
+function allows (ports: Ports | undefined, port: string): boolean {
+  return ports !== undefined && (ports.any || ports.some.has(port))
+}
