@@ -3,8 +3,8 @@
 import Fastify, { type FastifyRequest } from 'fastify'
 import type { Static } from '@sinclair/typebox'
 import cors, {
-  CorsPolicySchema, definePolicy, errors, fastifyCorsPolicy, OriginSet,
-  type CorsOptions, type CorsPolicy, type OriginFunction, type RouteCors
+  CorsPolicySchema, definePolicy, errors, fastifyCorsPolicy, OriginSet, originLookup,
+  type OriginLookupFunction, type OriginLookupOptions, type CorsOptions, type CorsPolicy, type OriginFunction, type RouteCors
 } from 'fastify-cors-policy'
 
 function expectType<T> (value: T): T { return value }
@@ -47,6 +47,35 @@ await app.register(cors, { origin: tenants, credentials: true })
 app.get('/tenants', { cors: { origin: ['https://b.com', tenants, /^https:\/\/c\.com$/] } }, handler)
 // @ts-expect-error OriginSet takes origin strings
 tenants.add(42)
+
+// Origin patterns: subdomains, any port, both; alone or in a list beside the other forms.
+await app.register(cors, { origin: 'https://*.example.com', credentials: true })
+app.get('/patterns', { cors: { origin: ['http://localhost:*', 'https://*.example.com:*', tenants, /^https:\/\/c\.com$/] } }, handler)
+// @ts-expect-error a pattern without a scheme is a compile error, as an origin without one is
+await app.register(cors, { origin: '*.example.com' })
+// @ts-expect-error likewise inside a list
+app.get('/patterns2', { cors: { origin: ['https://a.com', '*.b.com'] } }, handler)
+
+// An async lookup behind a cache: the function gets the origin and an AbortSignal.
+const lookup = originLookup(async (origin, signal) => { expectType<AbortSignal>(signal); return origin.endsWith('.acme.com') },
+  { ttl: 60_000, negativeTtl: 10_000, max: 1000, timeout: 2000, retryAfter: 5000 })
+await app.register(cors, { origin: lookup, credentials: true })
+app.get('/lookup', { cors: { origin: lookup } }, handler)
+expectType<boolean>(lookup.forget('https://a.acme.com'))
+expectType<number>(lookup.size)
+lookup.clear()
+originLookup((origin) => origin === 'https://a.com') // synchronous lookups too
+const options: OriginLookupOptions = { ttl: 1000 }
+const typed: OriginLookupFunction = async () => true
+originLookup(typed, options)
+// @ts-expect-error the lookup answers a boolean, not the origin
+originLookup(async (origin) => origin)
+// @ts-expect-error option names are checked
+originLookup(typed, { ttlMs: 1000 })
+// @ts-expect-error a lookup is the whole origin, not an item of a list
+app.get('/lookup2', { cors: { origin: ['https://a.com', lookup] } }, handler)
+// @ts-expect-error forget() takes an origin string
+lookup.forget(42)
 
 // @ts-expect-error an origin without a scheme never matches a browser's Origin
 await app.register(cors, { origin: 'app.example.com' })

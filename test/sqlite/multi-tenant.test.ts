@@ -1,0 +1,71 @@
+// examples/multi-tenant.mjs against a real SQLite database (better-sqlite3): the allow-list is a
+// table, originLookup() caches it, and a change on one instance reaches the others through a
+// pub/sub (BroadcastChannel here) or, without it, after the TTL. Runs on the Node that installed
+// the native module (npm test), not in test:node on the other versions: see .ci/run.
+import { test } from 'tap'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { build, openDatabase } from '../../examples/multi-tenant.mjs'
+import { corsHeaders, preflight } from '../helpers.js'
+
+const ACME = 'https://shop.acme.com'
+const GLOBEX = 'https://store.globex.com'
+const admin = { authorization: 'Bearer test-token' }
+const sleep = async (ms: number) => await new Promise((resolve) => setTimeout(resolve, ms))
+
+function tempDatabase (t: Tap.Test) {
+  const dir = mkdtempSync(join(tmpdir(), 'tenants-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const file = join(dir, 'tenants.db')
+  const db = openDatabase(file)
+  db.prepare('INSERT INTO tenant_origins (origin, tenant) VALUES (?, ?), (?, ?)').run(ACME, 'acme', GLOBEX, 'globex')
+  return file
+}
+
+test('tenant domains come from SQLite; a burst costs one query per origin, refusals included', async (t) => {
+  const db = openDatabase()
+  db.prepare('INSERT INTO tenant_origins (origin, tenant) VALUES (?, ?)').run(ACME, 'acme')
+  const { app, stats } = await build({ db, adminToken: 'test-token' })
+  t.teardown(() => app.close())
+  const burst = await Promise.all(Array.from({ length: 10 }, async () =>
+    (await app.inject({ url: '/api/catalog', headers: { origin: ACME } })).headers['access-control-allow-origin']))
+  t.same(new Set(burst), new Set([ACME]))
+  t.equal(stats.queries, 1)
+  for (let i = 0; i < 3; i++) t.same(corsHeaders((await app.inject({ url: '/api/catalog', headers: { origin: 'https://evil.example' } })).headers), [])
+  t.equal(stats.queries, 2, 'a refused origin is cached too')
+  const pre = await preflight(app, '/api/cart', ACME, 'PUT', { 'access-control-request-headers': 'content-type' })
+  t.equal(pre.statusCode, 204)
+  t.equal(pre.headers['access-control-allow-credentials'], 'true')
+  t.equal((await app.inject({ method: 'PUT', url: '/admin/tenants/acme/origin', payload: { origin: 'https://x.com' } })).statusCode, 401, 'admin needs the token')
+})
+
+test('a fleet sharing one database: a change on one instance is published, and the others forget at once', async (t) => {
+  const file = tempDatabase(t)
+  const instances = await Promise.all([0, 1, 2].map(async () =>
+    await build({ db: openDatabase(file), channel: new BroadcastChannel(`tenants-${process.pid}`), adminToken: 'test-token' })))
+  // A fourth instance is not subscribed: it learns of changes when its cached answer expires.
+  const lagging = await build({ db: openDatabase(file), ttl: 50, adminToken: 'test-token' })
+  const all = [...instances, lagging]
+  t.teardown(async () => { for (const { app } of all) await app.close() })
+  const acao = async (i: number, origin: string) =>
+    (await all[i].app.inject({ url: '/api/catalog', headers: { origin } })).headers['access-control-allow-origin']
+  for (let i = 0; i < 4; i++) t.equal(await acao(i, ACME), ACME, `instance ${i} allows acme (cached now)`)
+
+  // acme moves to a new domain, through instance 0's back office.
+  const moved = await all[0].app.inject({ method: 'PUT', url: '/admin/tenants/acme/origin', headers: admin, payload: { origin: 'https://acme.shop' } })
+  t.equal(moved.statusCode, 200)
+  t.same(corsHeaders(moved.headers), [], 'the back office has no CORS')
+  await sleep(50) // BroadcastChannel delivers on a later turn of the event loop
+  for (let i = 0; i < 3; i++) {
+    t.equal(await acao(i, ACME), undefined, `instance ${i} refuses the old domain`)
+    t.equal(await acao(i, 'https://acme.shop'), 'https://acme.shop', `instance ${i} allows the new one`)
+  }
+  await sleep(100)
+  t.equal(await acao(3, ACME), undefined, 'the unsubscribed instance caught up after its TTL')
+
+  const deleted = await all[1].app.inject({ method: 'DELETE', url: '/admin/tenants/globex', headers: admin })
+  t.same(deleted.json(), { deleted: true })
+  await sleep(50)
+  for (let i = 0; i < 3; i++) t.equal(await acao(i, GLOBEX), undefined, `instance ${i} refuses a deleted tenant`)
+})
