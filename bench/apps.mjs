@@ -2,17 +2,33 @@
 // them) the same policies. Loaded from dist/, so run `npm run build` first (npm run bench does).
 import Fastify from 'fastify'
 import fastifyCors from '@fastify/cors'
-import corsPolicy from '../dist/esm/index.js'
+import corsPolicy, { originLookup } from '../dist/esm/index.js'
 
 export const ALLOWED = 'https://app.example.com'
 export const LIST = Array.from({ length: 1000 }, (_, i) => `https://tenant${i}.example.com`)
 export const REGEX = /^https:\/\/[a-z0-9-]+\.example\.com$/
+// The origin pattern this plugin matches without a RegExp. It also allows deeper subdomains
+// (a.b.example.com), which REGEX does not: the requests below use one label, matched by both.
+export const PATTERN = 'https://*.example.com'
+/** The workloads' origin for the pattern scenarios: not in LIST, so the list does not decide. */
+export const SUBDOMAIN = 'https://shop.example.com'
 const HEADERS = ['content-type', 'x-token']
 
-/** scenario: basic | many | list | regex | scale:<n> (static paths) | pscale:<n> (paths with a parameter) */
-function globalPolicy (scenario) {
+/**
+ * scenario: basic | many | list | regex | pattern | pattern-list | lookup | scale:<n> (static
+ * paths) | pscale:<n> (paths with a parameter). What @fastify/cors cannot express (a pattern), it
+ * gets in its own form: the equivalent RegExp; for `lookup`, a callback over the same Set.
+ */
+function globalPolicy (kind, scenario) {
+  const own = kind === 'policy'
   if (scenario === 'list') return { origin: LIST }
   if (scenario === 'regex') return { origin: REGEX }
+  if (scenario === 'pattern') return { origin: own ? PATTERN : REGEX }
+  if (scenario === 'pattern-list') return { origin: [...LIST, own ? PATTERN : REGEX] }
+  if (scenario === 'lookup') {
+    const tenants = new Set([...LIST, SUBDOMAIN])
+    return { origin: own ? originLookup((origin) => tenants.has(origin)) : (origin, cb) => cb(null, tenants.has(origin)) }
+  }
   return { origin: [ALLOWED] }
 }
 
@@ -26,7 +42,7 @@ const handler = async () => ({ ok: true })
 
 export async function build (kind, scenario, logger = false) {
   const app = Fastify({ logger })
-  const policy = { ...globalPolicy(scenario), allowedHeaders: HEADERS, exposedHeaders: ['x-total'], maxAge: 600 }
+  const policy = { ...globalPolicy(kind, scenario), allowedHeaders: HEADERS, exposedHeaders: ['x-total'], maxAge: 600 }
   if (kind === 'policy') await app.register(corsPolicy, policy)
   if (kind === 'fastify-cors') {
     await app.register(fastifyCors, { ...policy, methods: ['GET', 'HEAD', 'PUT'] })

@@ -1,5 +1,5 @@
 // The benchmark's workloads: which app (scenario, see apps.mjs) and which request.
-import { ALLOWED, LIST } from './apps.mjs'
+import { ALLOWED, LIST, SUBDOMAIN } from './apps.mjs'
 
 const preflight = (path, origin = ALLOWED) => ({
   method: 'OPTIONS',
@@ -15,7 +15,13 @@ export const WORKLOADS = [
   { name: 'GET, 1 of 200 route policies', scenario: 'many', request: { method: 'GET', path: '/r150', headers: { origin: 'https://o150.example.com' } } },
   { name: 'preflight, 1 of 200 route policies', scenario: 'many', request: preflight('/r150', 'https://o150.example.com') },
   { name: 'GET, 1,000-entry allow-list', scenario: 'list', request: { method: 'GET', path: '/items', headers: { origin: LIST[999] } } },
-  { name: 'GET, RegExp origin', scenario: 'regex', request: { method: 'GET', path: '/items', headers: { origin: 'https://shop.example.com' } } },
+  { name: 'GET, RegExp origin', scenario: 'regex', request: { method: 'GET', path: '/items', headers: { origin: SUBDOMAIN } } },
+  // This plugin: the pattern 'https://*.example.com'; @fastify/cors: the RegExp above.
+  { name: 'GET, origin pattern', scenario: 'pattern', request: { method: 'GET', path: '/items', headers: { origin: SUBDOMAIN } } },
+  { name: 'preflight, origin pattern', scenario: 'pattern', request: preflight('/items', SUBDOMAIN) },
+  { name: 'GET, pattern after 1,000 origins', scenario: 'pattern-list', request: { method: 'GET', path: '/items', headers: { origin: SUBDOMAIN } } },
+  // This plugin: originLookup() (a cached answer); @fastify/cors: a callback origin over the same Set.
+  { name: 'GET, cached origin lookup', scenario: 'lookup', request: { method: 'GET', path: '/items', headers: { origin: SUBDOMAIN } } },
   // In the scale apps every route has its own origin, so the preflight comes from that one.
   { name: 'preflight, 10 routes', scenario: 'scale:10', request: preflight('/r5', 'https://o5.example.com') },
   // Starting four 10,000-route servers takes ~20 s, so this one has at most 3 rounds.

@@ -8,7 +8,9 @@ import Fastify from 'fastify'
 import cors, { type CorsPolicy } from '../lib/index.js'
 import { corsCheck, isSafelistedMethod, needsPreflight, preflightCheck, preflightHeaders, unsafeHeaderNames, type PageRequest } from '../lib/fetch-model.js'
 
-const ORIGINS = ['https://a.com', 'https://b.com', 'http://c.test:8080']
+const ORIGINS = ['https://a.com', 'https://b.com', 'http://c.test:8080', 'https://x.a.com', 'https://y.x.a.com', 'http://c.test']
+// Origin patterns, checked below by a RegExp written here, not by the plugin's matcher.
+const PATTERNS = ['https://*.a.com', 'http://c.test:*'] as const
 const METHODS = ['GET', 'PUT', 'DELETE', 'PATCH'] // routes on /r; POST has none
 const HEADER_NAMES = ['content-type', 'x-token', 'authorization', 'x-a']
 const REGEX = /^https:\/\/[ab]\.com$/
@@ -17,6 +19,8 @@ const originArb = fc.oneof(
   fc.constant<CorsPolicy['origin']>('*'),
   fc.subarray(ORIGINS, { minLength: 1 }),
   fc.constantFrom(...ORIGINS),
+  fc.constantFrom(...PATTERNS),
+  fc.subarray([...PATTERNS, 'https://b.com'], { minLength: 1 }),
   fc.constant(REGEX),
   fc.constant((o: string | undefined) => o === 'https://b.com')
 )
@@ -57,7 +61,13 @@ function originAllows (origin: CorsPolicy['origin'], value: string): boolean {
   if (origin === undefined || origin === '*') return true
   if (typeof origin === 'function') return origin(value, undefined as never) === true
   const list = Array.isArray(origin) ? origin : [origin]
-  return list.some((o) => (typeof o === 'string' ? o === value : o.test(value)))
+  return list.some((o) => (typeof o === 'string' ? (o.includes('*') ? patternRegExp(o).test(value) : o === value) : o.test(value)))
+}
+
+/** `https://*.a.com`: one or more labels; `:*`: any port or none. */
+function patternRegExp (pattern: string): RegExp {
+  const source = pattern.replace(/[.]/g, '\\.').replace('//*\\.', '//(?:[a-z0-9-]+\\.)+').replace(/:\*$/, '(?::\\d+)?')
+  return new RegExp(`^${source}$`)
 }
 
 type Scenario = { global: CorsPolicy, routeMethod: string, route: CorsPolicy | false | undefined }
