@@ -131,7 +131,8 @@ export class PatternTable {
     if (this.exactHosts.size > 0 && allows(this.exactHosts.get(key), p)) return true
     // A subdomain match needs non-empty labels before the suffix: `https://.example.com` and
     // `https://a..example.com` are no browser's origin.
-    if (this.suffixes.size === 0 || hostPart.startsWith('.') || hostPart.includes('..')) return false
+    // A DNS name has at most 253 characters: a longer host is no page a browser could load.
+    if (this.suffixes.size === 0 || hostPart.length > 253 || hostPart.startsWith('.') || hostPart.includes('..')) return false
     const schemeEnd = key.length - hostPart.length
     for (const length of this.lengths) {
       // scheme:// + at least one label + '.' + suffix of this length

@@ -25,7 +25,8 @@ test('no unhandled rejections while under attack', async (t) => {
   const policies = [
     { origin: [A, /^https:\/\/[a-z]+\.b\.com$/] },
     { origin: async (o: string | undefined) => { if (o === undefined || o.length > 100) throw new Error('odd'); return o === A } },
-    { origin: '*' as const, allowedHeaders: ['content-type'] }
+    { origin: '*' as const, allowedHeaders: ['content-type'] },
+    { origin: ['https://*.a.com' as const, 'http://localhost:*' as const] }
   ]
   const origins = ['null', '', ' ', 'x'.repeat(8192), 'https://a.com ', ' https://a.com', 'https://a.com, https://evil.com',
     'https://\u00e9v\u00efl.com', 'javascript:alert(1)', 'https://a.com/path', 'https://a.com:99999', 'http://[::1]:3000',
@@ -141,3 +142,39 @@ test('RegExp origins run only on strings shaped like an origin; nested quantifie
   t.equal(err.code, 'FST_CORS_UNSAFE_POLICY')
   t.match(err.message, /has nested quantifiers, so one crafted Origin can block the server for seconds \(safe-regex2/)
 })
+
+test('origin patterns run only on origin-shaped strings: two Origin lines, a path, a 1 KB host (raw sockets)', async (t) => {
+  const app = await build({ origin: ['https://*.a.com', 'http://localhost:*'] }, (app) => app.get('/x', ok))
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  t.teardown(() => app.close())
+  const port = (app.server.address() as AddressInfo).port
+  const ask = async (...origins: string[]): Promise<string> => {
+    const lines = origins.map((o) => `Origin: ${o}\r\n`).join('')
+    return await rawFull(port, `GET /x HTTP/1.1\r\nHost: x\r\n${lines}Connection: close\r\n\r\n`)
+  }
+  const allowed = await ask('https://x.a.com')
+  t.match(allowed, /^HTTP\/1\.1 200/)
+  t.match(allowed, /access-control-allow-origin: https:\/\/x\.a\.com/i)
+  const twice = await ask('https://x.a.com', 'https://y.a.com')
+  t.match(twice, /^HTTP\/1\.1 200/)
+  t.notMatch(twice, /access-control-allow-origin/i, 'two Origin lines (joined with a comma) are no origin')
+  for (const origin of ['https://evil.com/.a.com', 'https://evil.com?.a.com', 'http://localhost:3000/', 'https://' + 'a.'.repeat(500) + 'a.com' /* no DNS name is over 253 characters */,
+    'https://x.a.com:3000', 'HTTPS://X.A.COM', 'https://x.a.com.']) {
+    const started = Date.now()
+    const answer = await ask(origin)
+    t.match(answer, /^HTTP\/1\.1 200/, origin.slice(0, 40))
+    t.notMatch(answer, /access-control-allow-origin/i)
+    t.ok(Date.now() - started < 1000, 'bounded work')
+  }
+})
+
+/** Sends raw bytes and returns the whole answer. */
+function rawFull (port: number, text: string): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1', () => socket.end(text))
+    let data = ''
+    socket.on('data', (chunk) => { data += chunk.toString('latin1') })
+    socket.on('close', () => resolve(data))
+    socket.on('error', (err) => resolve(`error ${err.message}`))
+  })
+}
