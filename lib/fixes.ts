@@ -8,6 +8,10 @@ import type { CompiledPolicy } from './policy.js'
 export interface Refusal { reason: string, fix: string }
 
 export function originRefused (policy: CompiledPolicy, origin: string): Refusal {
+  const near = policy.matcher.nearMiss(origin)
+  if (near !== null) {
+    return { reason: `origin '${origin}' is not allowed by ${policy.label}: ${near.why}`, fix: `add '${near.add}' to origin of ${policy.label} ${near.so}` }
+  }
   return {
     reason: `origin '${origin}' is not allowed by ${policy.label}`,
     fix: policy.matcher.fn !== null

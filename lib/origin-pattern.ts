@@ -110,7 +110,7 @@ export class PatternTable {
   /** Lengths of the `host` part of subdomain patterns, longest first. */
   private readonly lengths: number[] = []
 
-  constructor (patterns: readonly OriginPattern[]) {
+  constructor (private readonly patterns: readonly OriginPattern[]) {
     for (const p of patterns) {
       const map = p.subdomains ? this.suffixes : this.exactHosts
       const key = `${p.scheme}://${p.host}`
@@ -142,7 +142,42 @@ export class PatternTable {
     }
     return false
   }
+
+  /**
+   * For a refused origin, the pattern it nearly matched and what to change, e.g. the apex
+   * `https://example.com` against `https://*.example.com`. Only on refusals: never per request.
+   */
+  nearMiss (origin: string): NearMiss | null {
+    if (!ORIGIN_SHAPE.test(origin)) return null
+    const sep = origin.indexOf('://')
+    const scheme = origin.slice(0, sep)
+    const [host, port] = splitPort(origin.slice(sep + 3))
+    for (const p of this.patterns) {
+      const written = `'${p.scheme}://${p.subdomains ? '*.' : ''}${p.host}${p.port === '' ? '' : ':' + p.port}'`
+      if (p.subdomains && host === p.host) {
+        return { why: `${written} needs at least one label before ${p.host}`, add: origin, so: 'to allow the domain itself' }
+      }
+      const under = host.endsWith('.' + p.host) && host.length > p.host.length + 1
+      if (!(p.subdomains ? under : host === p.host)) continue
+      if (scheme !== p.scheme) {
+        const risk = scheme === 'http' ? ' (anyone on the network path can pose as it)' : ''
+        return { why: `${written} allows ${p.scheme}: only, and the page is ${scheme}:`, add: origin, so: `if you trust ${scheme}:${risk}` }
+      }
+      if (p.port !== '*') {
+        return {
+          why: `${written} allows ${p.port === '' ? 'the default port only' : `port ${p.port} only`}, and the page uses ${port === null ? 'the default port' : `port ${port}`}`,
+          // Only subdomain patterns get here: a port pattern's port is always '*'.
+          add: `${p.scheme}://*.${p.host}:*`,
+          so: 'to allow any port'
+        }
+      }
+    }
+    return null
+  }
 }
+
+/** Why a pattern did not match an origin it nearly matched, and the entry that would. */
+export interface NearMiss { why: string, add: string, so: string }
 
 function allows (ports: Ports | undefined, port: string): boolean {
   return ports !== undefined && (ports.any || ports.some.has(port))

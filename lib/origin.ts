@@ -1,7 +1,7 @@
 import safeRegex from 'safe-regex2'
 import { Problems } from './problems.js'
 import type { OriginSet } from './origin-set.js'
-import { ORIGIN_SHAPE, parsePattern, PatternTable, type OriginPattern } from './origin-pattern.js'
+import { ORIGIN_SHAPE, parsePattern, PatternTable, type NearMiss, type OriginPattern } from './origin-pattern.js'
 import type { OriginFunction, OriginOption } from './schema.js'
 
 /**
@@ -38,6 +38,11 @@ export class OriginMatcher {
     this.sets = sets.length > 0 ? sets : null
     this.wild = wild.length > 0 ? new PatternTable(wild) : null
     this.patterns = patterns.length > 0 ? patterns : null
+  }
+
+  /** For a refused origin: the pattern it nearly matched and the change to make, or null. */
+  nearMiss (origin: string): NearMiss | null {
+    return this.wild?.nearMiss(origin) ?? null
   }
 
   /** Synchronous match for everything but functions. */

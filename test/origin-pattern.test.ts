@@ -151,3 +151,33 @@ test('matching cost does not depend on exact origins: 10,000 of them beside two 
   t.equal(await acao(app, 'http://localhost:1'), 'http://localhost:1')
   t.equal(await acao(app, 'https://tenant-10000.example.net'), undefined)
 })
+
+test('a refused origin that nearly matches a pattern: explain() and the debug log say which pattern and what to add', async (t) => {
+  const { lines, stream } = logCapture()
+  const app = await build({ origin: ['https://*.example.com', 'http://*.dev.test:8080', 'http://localhost:3000'] },
+    (app) => app.get('/x', ok), { logger: { level: 'debug', stream } })
+  const cases: Array<[string, RegExp, string]> = [
+    ['https://example.com', /'https:\/\/\*\.example\.com' needs at least one label before example\.com$/,
+      "add 'https://example.com' to origin of registration at / to allow the domain itself"],
+    ['http://a.example.com', /'https:\/\/\*\.example\.com' allows https: only, and the page is http:$/,
+      "add 'http://a.example.com' to origin of registration at / if you trust http: (anyone on the network path can pose as it)"],
+    ['https://a.b.example.com:8443', /'https:\/\/\*\.example\.com' allows the default port only, and the page uses port 8443$/,
+      "add 'https://*.example.com:*' to origin of registration at / to allow any port"],
+    ['https://a.dev.test:8080', /'http:\/\/\*\.dev\.test:8080' allows http: only, and the page is https:$/,
+      "add 'https://a.dev.test:8080' to origin of registration at / if you trust https:"],
+    ['http://a.dev.test', /'http:\/\/\*\.dev\.test:8080' allows port 8080 only, and the page uses the default port$/,
+      "add 'http://*.dev.test:*' to origin of registration at / to allow any port"]
+  ]
+  for (const [origin, reason, fix] of cases) {
+    const e = await app.cors.explain({ method: 'GET', url: '/x', origin })
+    t.equal(e.allowed, false, origin)
+    t.match(e.reason, reason)
+    t.equal(e.fix, fix)
+    await app.inject({ url: '/x', headers: { origin } })
+    t.match(lines.find((l) => l.origin === origin && l.fix !== undefined), { fix, reason: e.reason.replace(/^blocked: /, '') }, 'the debug line carries the same reason and fix')
+  }
+  const far = await app.cors.explain({ method: 'GET', url: '/x', origin: 'http://localhost:3001' })
+  t.match(far.fix, /^if this page should be allowed, add 'http:\/\/localhost:3001' to origin of registration at \//, 'no pattern near: the general fix')
+  const odd = await app.cors.explain({ method: 'GET', url: '/x', origin: 'https://example.com/path' })
+  t.match(odd.fix, /^if this page should be allowed/)
+})
