@@ -18,7 +18,9 @@ const CALLS = [
   { id: 'delete', label: 'DELETE /api/items/7', method: 'DELETE', url: '/api/items/7' },
   { id: 'internal', label: 'GET /api/internal', method: 'GET', url: '/api/internal' },
   { id: 'secure', label: 'GET /api/secure (401)', method: 'GET', url: '/api/secure' },
-  { id: 'headers', label: 'GET /api/items (read headers)', method: 'GET', url: '/api/items' }
+  { id: 'headers', label: 'GET /api/items (read headers)', method: 'GET', url: '/api/items' },
+  { id: 'tools', label: "GET /api/tools (origin 'http://localhost:*')", method: 'GET', url: '/api/tools' },
+  { id: 'preview', label: "GET /api/preview (origin 'http://*.localhost:*')", method: 'GET', url: '/api/preview' }
 ]
 
 export function buildApi (pageOrigin, logger = false) {
@@ -47,6 +49,9 @@ export function buildApi (pageOrigin, logger = false) {
     app.delete('/api/items/:id', { cors: { origin: 'https://admin.example.com' } }, async () => ({ deleted: true }))
     app.get('/api/internal', { cors: false }, async () => ({ secret: 'server-to-server only' }))
     app.get('/api/secure', async () => ({ never: 'reached' }))
+    // Origin patterns: any port of localhost; any subdomain of localhost (not localhost itself).
+    app.get('/api/tools', { cors: { origin: 'http://localhost:*' } }, async () => ({ tools: ['any port of localhost may read this'] }))
+    app.get('/api/preview', { cors: { origin: 'http://*.localhost:*' } }, async () => ({ preview: 'subdomains of localhost only' }))
   })
   return app
 }

@@ -11,7 +11,7 @@ test("the demo page shows what the browser allowed and blocked, with the plugin'
   const page = await browser.newPage()
   await page.goto(demo.pageUrl)
   await page.click('#run-all')
-  await page.waitForFunction(() => [...document.querySelectorAll('.why')].filter((e) => e.id !== 'w-free' && e.textContent !== '').length === 11,
+  await page.waitForFunction(() => [...document.querySelectorAll('.why')].filter((e) => e.id !== 'w-free' && e.textContent !== '').length === 13,
     undefined, { timeout: 30000 })
   const results = await page.$$eval('.result', (els) => Object.fromEntries(els.map((e) => [e.id.slice(2), e.textContent ?? ''])))
   const why = await page.$$eval('.why', (els) => Object.fromEntries(els.map((e) => [e.id.slice(2), e.textContent ?? ''])))
@@ -31,6 +31,9 @@ test("the demo page shows what the browser allowed and blocked, with the plugin'
   t.match(results.secure, /^✔ allowed: HTTP 401/)
   t.match(results.headers, /X-Total-Count=42, X-Internal-Trace=null/)
   t.match(why.put, /Why: allowed by route PUT \/api\/items\/:idheaders/)
+  t.match(results.tools, /^✔ allowed: HTTP 200/, 'the page on another port matches http://localhost:*')
+  t.match(results.preview, /^✘ blocked/)
+  t.match(why.preview, /'http:\/\/\*\.localhost:\*' needs at least one label before localhostFix: add 'http:\/\/localhost:\d+' to origin of route GET \/api\/preview to allow the domain itself/)
 
   await page.selectOption('#f-method', 'PUT')
   await page.fill('#f-url', '/api/items/9')
