@@ -23,19 +23,8 @@ test('Chromium: https://*.example.com-style and :* patterns decide what pages on
   await api.listen({ port: 0, host: '127.0.0.1' })
   const API = `http://127.0.0.1:${(api.server.address() as AddressInfo).port}`
 
-  let browser: Browser
-  try {
-    browser = await launch()
-  } catch (err) {
-    t.fail(`Chromium did not start: ${String(err)}`)
-    return
-  }
-  t.teardown(async () => {
-    await browser.close()
-    await api.close()
-    served.server.close()
-    other.server.close()
-  })
+  const browser: Browser = await launch()
+  t.teardown(async () => { await browser.close(); await api.close(); served.server.close(); other.server.close() })
   const open = async (url: string): Promise<{ page: Page, console: string[] }> => {
     const page = await browser.newPage()
     const console: string[] = []
