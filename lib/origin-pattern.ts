@@ -1,5 +1,5 @@
 import { parse } from 'tldts'
-import type { Problems } from './problems.js'
+import { Problems } from './problems.js'
 
 /**
  * Origin patterns: `https://*.example.com` (one or more labels before example.com),
@@ -80,6 +80,11 @@ export function parsePattern (entry: string, problems: Problems): OriginPattern 
   }
   if (subdomains && isIp(host)) return bad("puts a wildcard on an IP address, which has no subdomains; list the address, e.g. 'http://10.0.0.5:*'")
   return { scheme, host, subdomains, port }
+}
+
+/** The pattern of an entry already validated by parsePattern(). */
+export function validPattern (entry: string): OriginPattern {
+  return parsePattern(entry, new Problems('origin')) as OriginPattern
 }
 
 /**

@@ -1,7 +1,7 @@
 import safeRegex from 'safe-regex2'
-import { Problems } from './problems.js'
+import type { Problems } from './problems.js'
 import type { OriginSet } from './origin-set.js'
-import { ORIGIN_SHAPE, parsePattern, PatternTable, type NearMiss, type OriginPattern } from './origin-pattern.js'
+import { ORIGIN_SHAPE, parsePattern, PatternTable, validPattern, type NearMiss, type OriginPattern } from './origin-pattern.js'
 import type { OriginFunction, OriginOption } from './schema.js'
 
 /**
@@ -161,7 +161,7 @@ export function compileOrigin (origin: Exclude<OriginOption, false>): OriginMatc
   for (const item of list) {
     if (typeof item === 'string') {
       // Validated already: a string with '*' is a valid pattern.
-      if (item.includes('*')) wild.push(parsePattern(item, new Problems('origin')) as OriginPattern)
+      if (item.includes('*')) wild.push(validPattern(item))
       else exact.push(item)
     } else if (item instanceof RegExp) patterns.push(item)
     else sets.push(item)

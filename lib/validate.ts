@@ -1,7 +1,7 @@
 import { TypeCompiler } from '@sinclair/typebox/compiler'
 import { fromFastifyCors } from './compat.js'
 import { checkOriginEntry, checkOriginRegExp } from './origin.js'
-import { coversPublicSuffix, parsePattern, type OriginPattern } from './origin-pattern.js'
+import { coversPublicSuffix, validPattern } from './origin-pattern.js'
 import { Problems } from './problems.js'
 import { CorsOptionsSchema, FIELD_EXPECTS, POLICY_FIELDS, REGISTRATION_FIELDS, type CorsOptions, type CorsPolicy, type OriginFunction } from './schema.js'
 
@@ -200,7 +200,7 @@ export function insecureOrigins (policy: CorsPolicy): string[] {
   if (policy.credentials !== true) return []
   return originList(policy).filter((o): o is string => {
     if (typeof o !== 'string' || !o.startsWith('http://')) return false
-    const host = o.includes('*') ? (parsePattern(o, new Problems('origin')) as OriginPattern).host : new URL(o).hostname
+    const host = o.includes('*') ? validPattern(o).host : new URL(o).hostname
     return !loopback(host)
   })
 }
@@ -208,5 +208,5 @@ export function insecureOrigins (policy: CorsPolicy): string[] {
 /** Patterns of a checked policy that cover a whole public suffix (`https://*.github.io`). */
 export function publicSuffixPatterns (policy: CorsPolicy): string[] {
   return originList(policy).filter((o): o is string =>
-    typeof o === 'string' && o.includes('*') && o !== '*' && coversPublicSuffix(parsePattern(o, new Problems('origin')) as OriginPattern))
+    typeof o === 'string' && o.includes('*') && o !== '*' && coversPublicSuffix(validPattern(o)))
 }
