@@ -48,10 +48,15 @@ function admits (answer: unknown, origin: string, credentials: boolean): boolean
 }
 
 /** Where a pending answer goes; emptied at the timeout, so a promise that never settles holds nothing of the request. */
-interface Box { settle: ((answer: unknown, err: unknown) => void) | null }
+export interface Box { settle: ((answer: unknown, err: unknown) => void) | null }
 
-function listen (pending: PromiseLike<unknown>, box: Box): void {
-  pending.then((answer) => box.settle?.(answer, null), (err: unknown) => box.settle?.(undefined, err ?? new Error('origin function rejected')))
+/**
+ * Attaches `box` to a promise of the app's. Top-level on purpose: a closure made inside the caller
+ * would keep the caller's whole scope (the request, its signal) reachable from a promise that may
+ * never settle.
+ */
+export function listen (pending: PromiseLike<unknown>, box: Box, what = 'origin function'): void {
+  pending.then((answer) => box.settle?.(answer, null), (err: unknown) => box.settle?.(undefined, err ?? new Error(`${what} rejected`)))
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify'
 import { LRUCache } from 'lru-cache'
-import { LOG_INTERVAL } from './actual.js'
+import { listen, LOG_INTERVAL, type Box } from './actual.js'
 import { Problems } from './problems.js'
 import type { OriginFunction } from './schema.js'
 
@@ -37,8 +37,6 @@ export interface OriginLookup extends OriginFunction {
   readonly size: number
 }
 
-interface Box { settle: ((answer: unknown, err: unknown) => void) | null }
-
 /**
  * Runs the lookup with a deadline. The callbacks on the app's promise hold only `box`, emptied at
  * the deadline: a lookup that never settles (a hung database) keeps nothing else reachable.
@@ -68,7 +66,8 @@ function ask (lookup: OriginLookupFunction, origin: string, cancelled: AbortSign
       box.settle(undefined, err)
       return
     }
-    Promise.resolve(result).then((answer) => box.settle?.(answer, null), (err: unknown) => box.settle?.(undefined, err ?? new Error('origin lookup rejected')))
+    if (typeof (result as { then?: unknown } | null | undefined)?.then === 'function') listen(result as PromiseLike<unknown>, box, 'origin lookup')
+    else box.settle(result, null)
   })
 }
 

@@ -177,6 +177,10 @@ test('an answer that is not a boolean, or a lookup that throws, counts as a fail
   await t.rejects(empty(A, {} as never) as Promise<boolean>, { message: 'origin lookup rejected' })
   const throws = originLookup(() => { throw new Error('boom') })
   t.equal(await (await serve(weird)).acao(A), undefined)
+  for (const answer of ['yes', undefined, null]) {
+    const sync = originLookup((() => answer) as never)
+    await t.rejects(sync(A, {} as never) as Promise<boolean>, { message: `origin lookup for '${A}' answered ${typeof answer}; answer true or false` })
+  }
   t.equal(await (await serve(throws)).acao(A), undefined)
   await t.rejects(weird(A, { log: { warn () {} } } as never) as Promise<boolean>, { message: `origin lookup for '${A}' answered string; answer true or false` })
 })
@@ -211,4 +215,25 @@ test('with a route policy and build() helpers: one lookup shared by routes', asy
   t.equal((await app.inject({ url: '/a', headers: { origin: A } })).headers['access-control-allow-origin'], A)
   t.equal((await app.inject({ url: '/b', headers: { origin: A } })).headers['access-control-allow-origin'], A)
   t.equal(state.calls, 1)
+})
+
+test('a lookup that never settles holds nothing of the requests it timed out (heap after GC)', async (t) => {
+  const { setFlagsFromString } = await import('node:v8')
+  const { runInNewContext } = await import('node:vm')
+  setFlagsFromString('--expose-gc')
+  const collect = (globalThis as { gc?: () => void }).gc ?? runInNewContext('gc') as () => void
+  const hung = new Promise<boolean>(() => {})
+  const { app } = await serve(originLookup(() => hung, { timeout: 1 }))
+  let n = 0
+  const run = async (count: number): Promise<void> => {
+    // A new origin each time: no cached answer, so every request waits for a lookup that times out.
+    for (let i = 0; i < count; i++) await app.inject({ url: '/x', headers: { origin: `https://t${n++}.example.com`, 'x-pad': 'x'.repeat(2000) } })
+  }
+  await run(200)
+  collect()
+  const before = process.memoryUsage().heapUsed
+  await run(1000)
+  collect()
+  const grown = process.memoryUsage().heapUsed - before
+  t.ok(grown < 2000 * 1024, `heap grew ${Math.round(grown / 1024)} KB over 1,000 timed-out lookups (bound: 2 KB each)`)
 })
