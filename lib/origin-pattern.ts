@@ -98,52 +98,62 @@ export function coversPublicSuffix (pattern: OriginPattern): boolean {
   return info.domain === null && (info.isIcann === true || info.isPrivate === true)
 }
 
-/** Ports allowed for one scheme and host: any, or a set ('' is the default port). */
-interface Ports { any: boolean, some: Set<string> }
+/** The schemes and ports allowed for one host (or host suffix): `prefix` is 'https://'. */
+interface Rule { prefix: string, anyPort: boolean, ports: Set<string> }
 
 /** RegExps and patterns see only strings shaped like a browser's serialised origin. */
 export const ORIGIN_SHAPE = /^[a-z][a-z0-9+.-]*:\/\/(?:[a-z0-9._-]+|\[[0-9a-f:.]+\])(?::\d{1,5})?$/
 
 /**
- * Every pattern of one `origin` value, keyed by scheme://host. An origin is matched by at most
- * one lookup for its exact host and one per distinct suffix length: the cost depends on the
- * patterns' shapes, not on how many there are, nor on the exact origins beside them.
+ * Every pattern of one `origin` value, keyed by host (port patterns) or host suffix (subdomain
+ * patterns). An origin costs one Map lookup for its host and one per distinct suffix length:
+ * that depends on the patterns' shapes, not on how many there are, nor on the exact origins
+ * beside them. The keys are slices of the origin itself: no string is built to be looked up.
  */
 export class PatternTable {
-  private readonly exactHosts = new Map<string, Ports>()
-  private readonly suffixes = new Map<string, Ports>()
-  /** Lengths of the `host` part of subdomain patterns, longest first. */
+  private readonly hosts = new Map<string, Rule[]>()
+  private readonly suffixes = new Map<string, Rule[]>()
+  /** Lengths of the subdomain patterns' suffixes, longest first. */
   private readonly lengths: number[] = []
 
   constructor (private readonly patterns: readonly OriginPattern[]) {
     for (const p of patterns) {
-      const map = p.subdomains ? this.suffixes : this.exactHosts
-      const key = `${p.scheme}://${p.host}`
-      let ports = map.get(key)
-      if (ports === undefined) map.set(key, ports = { any: false, some: new Set() })
-      if (p.port === '*') ports.any = true
-      else ports.some.add(p.port)
+      const map = p.subdomains ? this.suffixes : this.hosts
+      let rules = map.get(p.host)
+      if (rules === undefined) map.set(p.host, rules = [])
+      const prefix = `${p.scheme}://`
+      let rule = rules.find((r) => r.prefix === prefix)
+      if (rule === undefined) rules.push(rule = { prefix, anyPort: false, ports: new Set() })
+      if (p.port === '*') rule.anyPort = true
+      else rule.ports.add(p.port)
       if (p.subdomains && !this.lengths.includes(p.host.length)) this.lengths.push(p.host.length)
     }
     this.lengths.sort((a, b) => b - a)
   }
 
-  /** `origin` must have passed ORIGIN_SHAPE. */
+  /** `origin` must have passed ORIGIN_SHAPE, so it is scheme://host[:port] with a lowercase host. */
   test (origin: string): boolean {
-    const [hostPart, port] = splitPort(origin.slice(origin.indexOf('://') + 3))
-    const key = origin.slice(0, origin.length - (port === null ? 0 : port.length + 1))
-    const p = port ?? ''
-    if (this.exactHosts.size > 0 && allows(this.exactHosts.get(key), p)) return true
-    // A subdomain match needs non-empty labels before the suffix: `https://.example.com` and
-    // `https://a..example.com` are no browser's origin.
+    const hostStart = origin.indexOf('://') + 3
+    // A port follows the last ':' unless the origin ends with an IPv6 literal's ']'.
+    const colon = origin.lastIndexOf(':')
+    const hostEnd = colon >= hostStart && origin.charCodeAt(origin.length - 1) !== 93 ? colon : origin.length
+    if (this.hosts.size > 0 && this.allows(this.hosts.get(origin.slice(hostStart, hostEnd)), origin, hostEnd)) return true
     // A DNS name has at most 253 characters: a longer host is no page a browser could load.
-    if (this.suffixes.size === 0 || hostPart.length > 253 || hostPart.startsWith('.') || hostPart.includes('..')) return false
-    const schemeEnd = key.length - hostPart.length
+    if (this.suffixes.size === 0 || hostEnd - hostStart > 253) return false
     for (const length of this.lengths) {
-      // scheme:// + at least one label + '.' + suffix of this length
-      const cut = key.length - length - 1
-      if (cut <= schemeEnd || key[cut] !== '.') continue
-      if (allows(this.suffixes.get(key.slice(0, schemeEnd) + key.slice(cut + 1)), p)) return true
+      // At least one label, then '.', then the suffix.
+      const dot = hostEnd - length - 1
+      if (dot <= hostStart || origin.charCodeAt(dot) !== 46) continue
+      if (this.allows(this.suffixes.get(origin.slice(dot + 1, hostEnd)), origin, hostEnd) && labelsOk(origin, hostStart)) return true
+    }
+    return false
+  }
+
+  private allows (rules: Rule[] | undefined, origin: string, hostEnd: number): boolean {
+    if (rules === undefined) return false
+    for (const rule of rules) {
+      if (!origin.startsWith(rule.prefix)) continue
+      if (rule.anyPort || rule.ports.has(hostEnd === origin.length ? '' : origin.slice(hostEnd + 1))) return true
     }
     return false
   }
@@ -184,6 +194,10 @@ export class PatternTable {
 /** Why a pattern did not match an origin it nearly matched, and the entry that would. */
 export interface NearMiss { why: string, add: string, so: string }
 
-function allows (ports: Ports | undefined, port: string): boolean {
-  return ports !== undefined && (ports.any || ports.some.has(port))
+/**
+ * The host's labels are not empty: `https://.a.example.com` and `https://a..example.com` are no
+ * browser's origin. (After the host come only port digits, so '..' can only be in the host.)
+ */
+function labelsOk (origin: string, from: number): boolean {
+  return origin.charCodeAt(from) !== 46 && !origin.includes('..', from)
 }

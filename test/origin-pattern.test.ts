@@ -21,7 +21,7 @@ test('a subdomain pattern allows one or more labels under the domain, with the s
     'https://aexample.com', // no dot
     'https://a.example.com.evil.net', // suffix elsewhere
     'https://a.example.co', // shorter
-    'https://.example.com', 'https://a..example.com', // empty labels
+    'https://.example.com', 'https://.a.example.com', 'https://a..example.com', 'https://a..b.example.com', // empty labels
     'https://evil.com/.example.com', // a path: never an origin
     'https://a.example.com, https://evil.com', // two Origin lines joined
     'https://A.example.com', // browsers lowercase hosts
