@@ -15,7 +15,7 @@ export const SUBDOMAIN = 'https://shop.example.com'
 const HEADERS = ['content-type', 'x-token']
 
 /**
- * scenario: basic | many | list | regex | pattern | pattern-list | lookup | scale:<n> (static
+ * scenario: basic | many | list | regex | pattern | pattern-list | function | lookup | scale:<n> (static
  * paths) | pscale:<n> (paths with a parameter). What @fastify/cors cannot express (a pattern), it
  * gets in its own form: the equivalent RegExp; for `lookup`, a callback over the same Set.
  */
@@ -25,6 +25,10 @@ function globalPolicy (kind, scenario) {
   if (scenario === 'regex') return { origin: REGEX }
   if (scenario === 'pattern') return { origin: own ? PATTERN : REGEX }
   if (scenario === 'pattern-list') return { origin: [...LIST, own ? PATTERN : REGEX] }
+  if (scenario === 'function') {
+    const tenants = new Set([...LIST, SUBDOMAIN])
+    return { origin: own ? (origin) => tenants.has(origin) : (origin, cb) => cb(null, tenants.has(origin)) }
+  }
   if (scenario === 'lookup') {
     const tenants = new Set([...LIST, SUBDOMAIN])
     return { origin: own ? originLookup((origin) => tenants.has(origin)) : (origin, cb) => cb(null, tenants.has(origin)) }

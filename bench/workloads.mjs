@@ -20,7 +20,9 @@ export const WORKLOADS = [
   { name: 'GET, origin pattern', scenario: 'pattern', request: { method: 'GET', path: '/items', headers: { origin: SUBDOMAIN } } },
   { name: 'preflight, origin pattern', scenario: 'pattern', request: preflight('/items', SUBDOMAIN) },
   { name: 'GET, pattern after 1,000 origins', scenario: 'pattern-list', request: { method: 'GET', path: '/items', headers: { origin: SUBDOMAIN } } },
-  // This plugin: originLookup() (a cached answer); @fastify/cors: a callback origin over the same Set.
+  // A synchronous origin function over a Set (@fastify/cors: its callback form), then the same
+  // Set behind originLookup() (a cached answer) against that callback.
+  { name: 'GET, origin function', scenario: 'function', request: { method: 'GET', path: '/items', headers: { origin: SUBDOMAIN } } },
   { name: 'GET, cached origin lookup', scenario: 'lookup', request: { method: 'GET', path: '/items', headers: { origin: SUBDOMAIN } } },
   // In the scale apps every route has its own origin, so the preflight comes from that one.
   { name: 'preflight, 10 routes', scenario: 'scale:10', request: preflight('/r5', 'https://o5.example.com') },
