@@ -98,62 +98,89 @@ export function coversPublicSuffix (pattern: OriginPattern): boolean {
   return info.domain === null && (info.isIcann === true || info.isPrivate === true)
 }
 
-/** The schemes and ports allowed for one host (or host suffix): `prefix` is 'https://'. */
-interface Rule { prefix: string, anyPort: boolean, ports: Set<string> }
+/** The schemes and ports allowed for one host (or host suffix). */
+interface Rule {
+  /** 'https://' */
+  prefix: string
+  anyPort: boolean
+  /** The scheme's default port (no port in the origin). */
+  noPort: boolean
+  /** Other ports, as written. */
+  ports: Set<string>
+}
 
 /** RegExps and patterns see only strings shaped like a browser's serialised origin. */
 export const ORIGIN_SHAPE = /^[a-z][a-z0-9+.-]*:\/\/(?:[a-z0-9._-]+|\[[0-9a-f:.]+\])(?::\d{1,5})?$/
+
+const COLON = 58
+const DOT = 46
 
 /**
  * Every pattern of one `origin` value, keyed by host (port patterns) or host suffix (subdomain
  * patterns). An origin costs one Map lookup for its host and one per distinct suffix length:
  * that depends on the patterns' shapes, not on how many there are, nor on the exact origins
- * beside them. The keys are slices of the origin itself: no string is built to be looked up.
+ * beside them. The origin is read with character codes, and the only string made is the key.
  */
 export class PatternTable {
   private readonly hosts = new Map<string, Rule[]>()
-  private readonly suffixes = new Map<string, Rule[]>()
-  /** Lengths of the subdomain patterns' suffixes, longest first. */
-  private readonly lengths: number[] = []
+  /** Subdomain patterns by suffix length, longest first: each group a Map, or a short list compared in place. */
+  private readonly groups: Group[] = []
 
   constructor (private readonly patterns: readonly OriginPattern[]) {
+    const suffixes = new Map<string, Rule[]>()
     for (const p of patterns) {
-      const map = p.subdomains ? this.suffixes : this.hosts
+      const map = p.subdomains ? suffixes : this.hosts
       let rules = map.get(p.host)
       if (rules === undefined) map.set(p.host, rules = [])
       const prefix = `${p.scheme}://`
       let rule = rules.find((r) => r.prefix === prefix)
-      if (rule === undefined) rules.push(rule = { prefix, anyPort: false, ports: new Set() })
+      if (rule === undefined) rules.push(rule = { prefix, anyPort: false, noPort: false, ports: new Set() })
       if (p.port === '*') rule.anyPort = true
+      else if (p.port === '') rule.noPort = true
       else rule.ports.add(p.port)
-      if (p.subdomains && !this.lengths.includes(p.host.length)) this.lengths.push(p.host.length)
     }
-    this.lengths.sort((a, b) => b - a)
+    for (const [suffix, rules] of suffixes) {
+      let group = this.groups.find((g) => g.length === suffix.length)
+      if (group === undefined) this.groups.push(group = { length: suffix.length, list: [], map: null })
+      group.list.push({ suffix, rules })
+    }
+    for (const group of this.groups) {
+      // Comparing a few suffixes in place beats building a key to hash; many take a Map.
+      if (group.list.length > IN_PLACE) group.map = new Map(group.list.map((e) => [e.suffix, e.rules]))
+    }
+    this.groups.sort((a, b) => b.length - a.length)
   }
 
   /** `origin` must have passed ORIGIN_SHAPE, so it is scheme://host[:port] with a lowercase host. */
   test (origin: string): boolean {
-    const hostStart = origin.indexOf('://') + 3
-    // A port follows the last ':' unless the origin ends with an IPv6 literal's ']'.
-    const colon = origin.lastIndexOf(':')
-    const hostEnd = colon >= hostStart && origin.charCodeAt(origin.length - 1) !== 93 ? colon : origin.length
-    if (this.hosts.size > 0 && this.allows(this.hosts.get(origin.slice(hostStart, hostEnd)), origin, hostEnd)) return true
+    // The scheme ends at the first ':'; the port starts after the last ':' if only digits follow.
+    let hostStart = 0
+    while (origin.charCodeAt(hostStart) !== COLON) hostStart++
+    hostStart += 3
+    let hostEnd = origin.length
+    let i = hostEnd - 1
+    while (i > hostStart && isDigit(origin.charCodeAt(i))) i--
+    if (i < hostEnd - 1 && origin.charCodeAt(i) === COLON) hostEnd = i
+    if (this.hosts.size > 0 && this.allows(this.hosts.get(origin.slice(hostStart, hostEnd)), origin, hostStart, hostEnd)) return true
     // A DNS name has at most 253 characters: a longer host is no page a browser could load.
-    if (this.suffixes.size === 0 || hostEnd - hostStart > 253) return false
-    for (const length of this.lengths) {
+    if (this.groups.length === 0 || hostEnd - hostStart > 253) return false
+    for (let k = 0; k < this.groups.length; k++) {
+      const group = this.groups[k]
       // At least one label, then '.', then the suffix.
-      const dot = hostEnd - length - 1
-      if (dot <= hostStart || origin.charCodeAt(dot) !== 46) continue
-      if (this.allows(this.suffixes.get(origin.slice(dot + 1, hostEnd)), origin, hostEnd) && labelsOk(origin, hostStart)) return true
+      const dot = hostEnd - group.length - 1
+      if (dot <= hostStart || origin.charCodeAt(dot) !== DOT) continue
+      const rules = group.map === null ? inPlace(group.list, origin, dot + 1) : group.map.get(origin.slice(dot + 1, hostEnd))
+      if (this.allows(rules, origin, hostStart, hostEnd) && labelsOk(origin, hostStart, dot)) return true
     }
     return false
   }
 
-  private allows (rules: Rule[] | undefined, origin: string, hostEnd: number): boolean {
+  private allows (rules: Rule[] | undefined, origin: string, hostStart: number, hostEnd: number): boolean {
     if (rules === undefined) return false
-    for (const rule of rules) {
-      if (!origin.startsWith(rule.prefix)) continue
-      if (rule.anyPort || rule.ports.has(hostEnd === origin.length ? '' : origin.slice(hostEnd + 1))) return true
+    for (let k = 0; k < rules.length; k++) {
+      const rule = rules[k]
+      if (rule.prefix.length !== hostStart || !origin.startsWith(rule.prefix)) continue
+      if (rule.anyPort || (hostEnd === origin.length ? rule.noPort : rule.ports.has(origin.slice(hostEnd + 1)))) return true
     }
     return false
   }
@@ -194,10 +221,29 @@ export class PatternTable {
 /** Why a pattern did not match an origin it nearly matched, and the entry that would. */
 export interface NearMiss { why: string, add: string, so: string }
 
-/**
- * The host's labels are not empty: `https://.a.example.com` and `https://a..example.com` are no
- * browser's origin. (After the host come only port digits, so '..' can only be in the host.)
- */
-function labelsOk (origin: string, from: number): boolean {
-  return origin.charCodeAt(from) !== 46 && !origin.includes('..', from)
+/** Subdomain patterns whose suffixes have one length. */
+interface Group { length: number, list: Array<{ suffix: string, rules: Rule[] }>, map: Map<string, Rule[]> | null }
+
+/** Up to this many suffixes of one length are compared in place. */
+const IN_PLACE = 4
+
+/** The rules of the suffix found at `at` in `origin` (which then ends or has a port). */
+function inPlace (list: Group['list'], origin: string, at: number): Rule[] | undefined {
+  for (let k = 0; k < list.length; k++) if (origin.startsWith(list[k].suffix, at)) return list[k].rules
+  return undefined
+}
+
+function isDigit (code: number): boolean {
+  return code >= 48 && code <= 57
+}
+
+/** The labels before the suffix are not empty: `https://.a.example.com` and `https://a..example.com` are no browser's origin. */
+function labelsOk (origin: string, from: number, dot: number): boolean {
+  let previous = DOT
+  for (let i = from; i < dot; i++) {
+    const code = origin.charCodeAt(i)
+    if (code === DOT && previous === DOT) return false
+    previous = code
+  }
+  return previous !== DOT
 }

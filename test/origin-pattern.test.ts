@@ -181,3 +181,14 @@ test('a refused origin that nearly matches a pattern: explain() and the debug lo
   const odd = await app.cors.explain({ method: 'GET', url: '/x', origin: 'https://example.com/path' })
   t.match(odd.fix, /^if this page should be allowed/)
 })
+
+test('many subdomain patterns with suffixes of one length (looked up in a Map) and of several lengths', async (t) => {
+  const tenants = ['a1', 'b2', 'c3', 'd4', 'e5', 'f6'].map((n) => `https://*.${n}.com` as const)
+  const app = await build({ origin: [...tenants, 'https://*.longer-suffix.org', 'https://*.b2.com:8443'] }, (app) => app.get('/x', ok))
+  for (const origin of ['https://x.a1.com', 'https://x.y.f6.com', 'https://x.b2.com:8443', 'https://x.longer-suffix.org']) {
+    t.equal(await acao(app, origin), origin, origin)
+  }
+  for (const origin of ['https://x.g7.com', 'https://x.a1.com:8443', 'http://x.a1.com', 'https://a1.com', 'https://x..a1.com', 'https://x.c3.com:1']) {
+    t.equal(await acao(app, origin), undefined, origin)
+  }
+})
