@@ -119,7 +119,7 @@ const DOT = 46
  * Every pattern of one `origin` value, keyed by host (port patterns) or host suffix (subdomain
  * patterns). An origin costs one Map lookup for its host and one per distinct suffix length:
  * that depends on the patterns' shapes, not on how many there are, nor on the exact origins
- * beside them. The origin is read with character codes, and the only string made is the key.
+ * beside them. The origin is read with character codes; a string is cut from it only as a Map key.
  */
 export class PatternTable {
   private readonly hosts = new Map<string, Rule[]>()
