@@ -142,7 +142,8 @@ export function policies (table: PathTable): PolicyRow[] {
 
 function describeOrigin (origin: CorsPolicy['origin']): string {
   if (origin === undefined) return "'*'"
-  if (typeof origin === 'function') return 'a function'
+  // originLookup() describes itself (its settings and how many answers it holds).
+  if (typeof origin === 'function') return Object.hasOwn(origin, 'forget') ? String(origin) : 'a function'
   if (origin === true) return 'any, reflected'
   if (Array.isArray(origin)) return origin.map((o) => String(o)).join(', ')
   return String(origin)

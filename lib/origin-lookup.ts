@@ -148,5 +148,6 @@ export function originLookup (lookup: OriginLookupFunction, options: OriginLooku
   fn.forget = (origin) => cache.delete(origin)
   fn.clear = () => cache.clear()
   Object.defineProperty(fn, 'size', { get: () => cache.size })
+  fn.toString = () => `originLookup() (ttl ${ttl} ms, refusals ${negativeTtl} ms, ${cache.size} of ${max} cached)`
   return fn
 }

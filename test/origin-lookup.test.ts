@@ -223,6 +223,7 @@ test('with a route policy and build() helpers: one lookup shared by routes', asy
   t.equal((await app.inject({ url: '/a', headers: { origin: A } })).headers['access-control-allow-origin'], A)
   t.equal((await app.inject({ url: '/b', headers: { origin: A } })).headers['access-control-allow-origin'], A)
   t.equal(state.calls, 1)
+  t.match(app.cors.printPolicies(), /origin originLookup\(\) \(ttl 60000 ms, refusals 60000 ms, 1 of 10000 cached\);/, 'printPolicies() names it')
 })
 
 test('a lookup that never settles holds nothing of the requests it timed out (heap after GC)', async (t) => {
