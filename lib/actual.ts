@@ -15,25 +15,49 @@ interface Decided {
 
 type OnSendDone = (err: Error | null, payload?: unknown) => void
 
-/** One error line per policy per this many milliseconds: an outage must not log once per request. */
+/** One line per source of failures per this many milliseconds: an outage must not log once per request. */
 export const LOG_INTERVAL = 60_000
-const quiet = new WeakMap<CompiledPolicy, { until: number, suppressed: number }>()
+
+/**
+ * Counts repeated failures of one source (a policy, a lookup) and says when to log: at most once
+ * per LOG_INTERVAL, with the number of failures since the last line.
+ */
+export class LogThrottle {
+  private until = 0
+  private suppressed = 0
+
+  /** The failures suppressed since the last line, if this one should be logged; null otherwise. */
+  next (): number | null {
+    const now = Date.now()
+    if (now < this.until) {
+      this.suppressed++
+      return null
+    }
+    const suppressed = this.suppressed
+    this.until = now + LOG_INTERVAL
+    this.suppressed = 0
+    return suppressed
+  }
+}
+
+/** " (N more failures since the last line)", or nothing. */
+export function suppressedNote (suppressed: number): string {
+  return suppressed > 0 ? ` (${suppressed} more failures since the last line)` : ''
+}
+
+const throttles = new WeakMap<CompiledPolicy, LogThrottle>()
 
 /**
  * Logs why an origin function failed; the request is then denied CORS, never failed. Repeats
  * within LOG_INTERVAL are counted, and the count goes with the next line.
  */
 export function logOriginError (request: FastifyRequest, policy: CompiledPolicy, err: unknown): void {
-  const now = Date.now()
-  const state = quiet.get(policy)
-  if (state !== undefined && now < state.until) {
-    state.suppressed++
-    return
-  }
-  const suppressed = state?.suppressed ?? 0
-  quiet.set(policy, { until: now + LOG_INTERVAL, suppressed: 0 })
+  let throttle = throttles.get(policy)
+  if (throttle === undefined) throttles.set(policy, throttle = new LogThrottle())
+  const suppressed = throttle.next()
+  if (suppressed === null) return
   request.log.error({ err, policy: policy.label, suppressed },
-    `fastify-cors-policy: origin function failed; CORS denied${suppressed > 0 ? ` (${suppressed} more failures since the last line)` : ''}`)
+    `fastify-cors-policy: origin function failed; CORS denied${suppressedNote(suppressed)}`)
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify'
 import { LRUCache } from 'lru-cache'
-import { listen, LOG_INTERVAL, type Box } from './actual.js'
+import { listen, LogThrottle, suppressedNote, type Box } from './actual.js'
 import { Problems } from './problems.js'
 import type { OriginFunction } from './schema.js'
 
@@ -92,16 +92,12 @@ export function originLookup (lookup: OriginLookupFunction, options: OriginLooku
   const retryAfter = positive(problems, options, 'retryAfter', 5000)
   problems.throwIfAny()
 
-  let quietUntil = 0
-  let suppressed = 0
+  const throttle = new LogThrottle()
   /** A failed refresh served from the last answer is logged, once per LOG_INTERVAL, by the request that hit it. */
   function logStale (request: FastifyRequest, origin: string, err: unknown): void {
-    const now = Date.now()
-    if (now < quietUntil) { suppressed++; return }
-    request.log.warn({ err, origin, suppressed }, 'fastify-cors-policy: origin lookup failed; serving its last answer' +
-      (suppressed > 0 ? ` (${suppressed} more failures since the last line)` : ''))
-    quietUntil = now + LOG_INTERVAL
-    suppressed = 0
+    const suppressed = throttle.next()
+    if (suppressed === null) return
+    request.log.warn({ err, origin, suppressed }, `fastify-cors-policy: origin lookup failed; serving its last answer${suppressedNote(suppressed)}`)
   }
 
   /** Why lru-cache cancelled a lookup (forget(), clear(), eviction): the callers waiting on it ask again. */

@@ -153,14 +153,8 @@ export class PatternTable {
 
   /** `origin` must have passed ORIGIN_SHAPE, so it is scheme://host[:port] with a lowercase host. */
   test (origin: string): boolean {
-    // The scheme ends at the first ':'; the port starts after the last ':' if only digits follow.
-    let hostStart = 0
-    while (origin.charCodeAt(hostStart) !== COLON) hostStart++
-    hostStart += 3
-    let hostEnd = origin.length
-    let i = hostEnd - 1
-    while (i > hostStart && isDigit(origin.charCodeAt(i))) i--
-    if (i < hostEnd - 1 && origin.charCodeAt(i) === COLON) hostEnd = i
+    const hostStart = hostStartOf(origin)
+    const hostEnd = hostEndOf(origin, hostStart)
     if (this.hosts.size > 0 && this.allows(this.hosts.get(origin.slice(hostStart, hostEnd)), origin, hostStart, hostEnd)) return true
     // A DNS name has at most 253 characters: a longer host is no page a browser could load.
     if (this.groups.length === 0 || hostEnd - hostStart > 253) return false
@@ -191,9 +185,11 @@ export class PatternTable {
    */
   nearMiss (origin: string): NearMiss | null {
     if (!ORIGIN_SHAPE.test(origin)) return null
-    const sep = origin.indexOf('://')
-    const scheme = origin.slice(0, sep)
-    const [host, port] = splitPort(origin.slice(sep + 3))
+    const hostStart = hostStartOf(origin)
+    const hostEnd = hostEndOf(origin, hostStart)
+    const scheme = origin.slice(0, hostStart - 3)
+    const host = origin.slice(hostStart, hostEnd)
+    const port = hostEnd === origin.length ? null : origin.slice(hostEnd + 1)
     for (const p of this.patterns) {
       const written = `'${p.scheme}://${p.subdomains ? '*.' : ''}${p.host}${p.port === '' ? '' : ':' + p.port}'`
       if (p.subdomains && host === p.host) {
@@ -231,6 +227,20 @@ const IN_PLACE = 4
 function inPlace (list: Group['list'], origin: string, at: number): Rule[] | undefined {
   for (let k = 0; k < list.length; k++) if (origin.startsWith(list[k].suffix, at)) return list[k].rules
   return undefined
+}
+
+/** Where the host of an origin-shaped string starts: after the scheme's first ':' and '//'. */
+function hostStartOf (origin: string): number {
+  let i = 0
+  while (origin.charCodeAt(i) !== COLON) i++
+  return i + 3
+}
+
+/** Where the host ends: at the last ':' if only digits follow it (an IPv6 literal ends with ']'). */
+function hostEndOf (origin: string, hostStart: number): number {
+  let i = origin.length - 1
+  while (i > hostStart && isDigit(origin.charCodeAt(i))) i--
+  return i < origin.length - 1 && origin.charCodeAt(i) === COLON ? i : origin.length
 }
 
 function isDigit (code: number): boolean {

@@ -54,3 +54,20 @@ export function refusedForCause (headers: Record<string, unknown>, origin: strin
   return headers['access-control-allow-origin'] === origin && headers['access-control-allow-methods'] !== undefined &&
     headers['access-control-max-age'] === undefined && headers['access-control-allow-private-network'] === undefined
 }
+
+/**
+ * Heap growth (bytes, after a full GC) over `count` calls of `step`, after 200 warm-up calls: what
+ * the calls left reachable.
+ */
+export async function heapGrowth (step: () => Promise<unknown>, count = 1000): Promise<number> {
+  const { setFlagsFromString } = await import('node:v8')
+  const { runInNewContext } = await import('node:vm')
+  setFlagsFromString('--expose-gc')
+  const collect = (globalThis as { gc?: () => void }).gc ?? runInNewContext('gc') as () => void
+  for (let i = 0; i < 200; i++) await step()
+  collect()
+  const before = process.memoryUsage().heapUsed
+  for (let i = 0; i < count; i++) await step()
+  collect()
+  return process.memoryUsage().heapUsed - before
+}
