@@ -71,40 +71,65 @@ function admits (answer: unknown, origin: string, credentials: boolean): boolean
   return Array.isArray(answer) && answer.some((a) => admits(a, origin, credentials))
 }
 
+/** Why an answer is not one an origin function may give, or null: it is then denied and logged. */
+function wrongAnswer (answer: unknown): Error | null {
+  if (typeof answer === 'boolean' || typeof answer === 'string' || answer instanceof RegExp || Array.isArray(answer)) return null
+  const what = answer === null ? 'null' : typeof answer
+  return new TypeError(`origin function answered ${what}; answer true or false` +
+    (answer === undefined ? ' (a callback-style function is recognised only when its second parameter is named cb, callback, done or next)' : ''))
+}
+
+/**
+ * `value` as a thenable, or null. Reading `then` runs app code (a getter), which may throw: the
+ * caller counts that as a failed answer.
+ */
+export function thenableOf (value: unknown): PromiseLike<unknown> | null {
+  if ((typeof value !== 'object' && typeof value !== 'function') || value === null) return null
+  return typeof (value as { then?: unknown }).then === 'function' ? value as PromiseLike<unknown> : null
+}
+
 /** Where a pending answer goes; emptied at the timeout, so a promise that never settles holds nothing of the request. */
 export interface Box { settle: ((answer: unknown, err: unknown) => void) | null }
 
 /**
- * Attaches `box` to a promise of the app's. Top-level on purpose: a closure made inside the caller
- * would keep the caller's whole scope (the request, its signal) reachable from a promise that may
- * never settle.
+ * Attaches `box` to a thenable of the app's. A `then` that throws settles it as a failure; one
+ * that never calls back is left to the caller's timeout. Top-level on purpose: a closure made
+ * inside the caller would keep the caller's whole scope (the request, its signal) reachable from
+ * a promise that may never settle.
  */
 export function listen (pending: PromiseLike<unknown>, box: Box, what = 'origin function'): void {
-  pending.then((answer) => box.settle?.(answer, null), (err: unknown) => box.settle?.(undefined, err ?? new Error(`${what} rejected`)))
+  try {
+    pending.then((answer) => box.settle?.(answer, null), (err: unknown) => box.settle?.(undefined, err ?? new Error(`${what} rejected`)))
+  } catch (err) {
+    box.settle?.(undefined, err ?? new Error(`${what}'s then() threw`))
+  }
+}
+
+/** The decision for a settled answer: wrong types are logged, then denied. */
+function decide (request: FastifyRequest, policy: CompiledPolicy, origin: string, answer: unknown): boolean {
+  const wrong = wrongAnswer(answer)
+  if (wrong === null) return admits(answer, origin, policy.credentials)
+  logOriginError(request, policy, wrong)
+  return false
 }
 
 /**
- * Runs a function origin. Only an answer that admits the origin allows; throws, rejections and
- * answers slower than `originTimeout` deny, logged at error level. Never rejects.
+ * Runs a function origin. Only an answer that admits the origin allows; throws, rejections,
+ * answers of the wrong type and answers slower than `originTimeout` deny, logged at error level
+ * (rate-limited). Never rejects, never throws, always settles.
  */
 export function runOriginFunction (policy: CompiledPolicy, origin: string, request: FastifyRequest): boolean | Promise<boolean> {
   let result: unknown
+  let pending: PromiseLike<unknown> | null
   try {
     // `this` is the Fastify instance, as in @fastify/cors.
     result = (policy.matcher.fn as NonNullable<CompiledPolicy['matcher']['fn']>).call(request.server, origin, request)
+    pending = thenableOf(result)
   } catch (err) {
     logOriginError(request, policy, err)
     return false
   }
-  if (result === undefined) {
-    // Likely a callback form (origin, cb) not recognised by its parameter's name: it returns nothing.
-    logOriginError(request, policy, new Error('origin function returned undefined; return a boolean or a Promise<boolean> ' +
-      '(a callback-style function is recognised only when its second parameter is named cb, callback, done or next)'))
-    return false
-  }
-  if (typeof result !== 'object' || result === null || typeof (result as PromiseLike<unknown>).then !== 'function') {
-    return admits(result, origin, policy.credentials)
-  }
+  if (pending === null) return decide(request, policy, origin, result)
   return new Promise<boolean>((resolve) => {
     const box: Box = { settle: null }
     const timer = setTimeout(() => {
@@ -115,10 +140,12 @@ export function runOriginFunction (policy: CompiledPolicy, origin: string, reque
     box.settle = (answer, err) => {
       box.settle = null
       clearTimeout(timer)
-      if (err !== null) logOriginError(request, policy, err)
-      resolve(err === null && admits(answer, origin, policy.credentials))
+      if (err !== null) {
+        logOriginError(request, policy, err)
+        resolve(false)
+      } else resolve(decide(request, policy, origin, answer))
     }
-    listen(result as PromiseLike<unknown>, box)
+    listen(pending, box)
   })
 }
 

@@ -12,7 +12,9 @@ import { addMethod, pathEntry, pathTable, policyOf, type PathTable } from './pat
 import { continuePreflight, preflightHook, preflightStrategy, STRATEGY } from './preflight.js'
 import { explain, policies, printPolicies, type ExplainInput, type Explanation, type PolicyRow } from './explain.js'
 import { findUncovered } from './uncovered.js'
-import { checkMerged, insecureOrigins, publicSuffixPatterns, readPolicy } from './validate.js'
+import { checkMerged, insecureOrigins, publicSuffixPatterns, readPolicy, regExpsOf } from './validate.js'
+import { Problems } from './problems.js'
+import { checkBacktracking } from './regexp-safety.js'
 import type { CorsOptions, CorsPolicy, OriginOption, RouteCors } from './schema.js'
 
 export {
@@ -79,6 +81,8 @@ interface ScopeState {
   readonly originHooks: Map<CompiledPolicy, ReturnType<typeof originHook>>
   /** The last route policy compiled, for the HEAD route that follows its GET route. */
   last: { declared: unknown, url: string, policy: CompiledPolicy | false } | null
+  /** Route RegExps, analysed for backtracking at ready (onRoute cannot wait for the analysis). */
+  readonly routeRegExps: Array<{ re: RegExp, route: string }>
 }
 
 /**
@@ -145,7 +149,9 @@ function onRoute (this: ScopedInstance, state: ScopeState, route: SeenRoute): vo
 function routePolicy (this: FastifyInstance, state: ScopeState, declared: unknown, url: string, label: string): CompiledPolicy | false {
   const last = state.last
   if (last !== null && last.declared === declared && last.url === url) return last.policy
-  const policy = compile(this, mergePolicy(state.globalPolicy, readPolicy(declared, label, true)), label, state.matchers)
+  const read = readPolicy(declared, label, true)
+  for (const re of regExpsOf(read)) state.routeRegExps.push({ re, route: label })
+  const policy = compile(this, mergePolicy(state.globalPolicy, read), label, state.matchers)
   state.last = { declared, url, policy }
   return policy
 }
@@ -182,7 +188,11 @@ const corsPolicy: FastifyPluginAsync<CorsOptions> = async function corsPolicy (f
   const instance = fastify as ScopedInstance
   if (Object.hasOwn(instance, kScope)) throw new FST_CORS_ALREADY_REGISTERED()
   const label = `registration at ${fastify.prefix === '' ? '/' : fastify.prefix}`
-  const read = readPolicy(options, label)
+  // Every problem at once: the RegExp analysis adds its findings before anything is thrown.
+  const problems = new Problems(label)
+  const read = readPolicy(options, label, false, problems)
+  await checkBacktracking(regExpsOf(read).map((re) => ({ re, problems })))
+  problems.throwIfAny()
   // The policy fields only (mergePolicy picks them), without the registration options.
   const globalPolicy = mergePolicy({}, read)
   const matchers = new Map<OriginOption, OriginMatcher>()
@@ -196,7 +206,8 @@ const corsPolicy: FastifyPluginAsync<CorsOptions> = async function corsPolicy (f
     matchers,
     table: pathTable(fastify),
     originHooks: new Map(),
-    last: null
+    last: null,
+    routeRegExps: []
   }
   instance[kScope] = state
 
@@ -267,12 +278,16 @@ const corsPolicy: FastifyPluginAsync<CorsOptions> = async function corsPolicy (f
     else sendHeaders(policy, request, reply, payload, done)
   })
 
-  fastify.addHook('onReady', function (this: FastifyInstance, done) {
+  fastify.addHook('onReady', async function () {
+    // Every route's RegExp problems in one error; ready() fails with it.
+    const routes = new Problems(label)
+    await checkBacktracking(state.routeRegExps.map(({ re, route }) => ({ re, problems: routes, where: route })))
     // Free what only registration needed (no route is added after ready).
     state.matchers.clear()
     state.originHooks.clear()
     state.last = null
-    done()
+    state.routeRegExps.length = 0
+    routes.throwIfAny()
   })
 }
 

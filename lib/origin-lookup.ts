@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify'
 import { LRUCache } from 'lru-cache'
-import { listen, LogThrottle, suppressedNote, type Box } from './actual.js'
+import { listen, LogThrottle, suppressedNote, thenableOf, type Box } from './actual.js'
 import { Problems } from './problems.js'
 import type { OriginFunction } from './schema.js'
 
@@ -59,14 +59,16 @@ function ask (lookup: OriginLookupFunction, origin: string, cancelled: AbortSign
         reject(new TypeError(`origin lookup for '${origin}' answered ${typeof answer}; answer true or false`))
       } else resolve(answer)
     }
-    let result: boolean | Promise<boolean>
+    let result: unknown
+    let pending: PromiseLike<unknown> | null
     try {
       result = lookup(origin, controller.signal)
+      pending = thenableOf(result)
     } catch (err) {
       box.settle(undefined, err)
       return
     }
-    if (typeof (result as { then?: unknown } | null | undefined)?.then === 'function') listen(result as PromiseLike<unknown>, box, 'origin lookup')
+    if (pending !== null) listen(pending, box, 'origin lookup')
     else box.settle(result, null)
   })
 }

@@ -1,6 +1,6 @@
 import { TypeCompiler } from '@sinclair/typebox/compiler'
 import { fromFastifyCors } from './compat.js'
-import { checkOriginEntry, checkOriginRegExp } from './origin.js'
+import { checkOriginEntry, checkOriginRegExp, regExpShapeProblem } from './origin.js'
 import { coversPublicSuffix, validPattern } from './origin-pattern.js'
 import { Problems } from './problems.js'
 import { CorsOptionsSchema, FIELD_EXPECTS, POLICY_FIELDS, REGISTRATION_FIELDS, type CorsOptions, type CorsPolicy, type OriginFunction } from './schema.js'
@@ -86,8 +86,8 @@ function fromCallback (fn: CallbackOrigin): OriginFunction {
  * or "route PUT /users/:id". Registration options (preflight, logLevel, ...) are allowed only
  * when `route` is false.
  */
-export function readPolicy (input: unknown, where: string, route = false): CorsOptions {
-  const problems = new Problems(where)
+export function readPolicy (input: unknown, where: string, route = false, found?: Problems): CorsOptions {
+  const problems = found ?? new Problems(where)
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
     problems.invalid(`expected an object of policy fields, received ${describe(input)}` +
       (typeof input === 'function' ? ' (a @fastify/cors options function: see `delegator` in the README\'s migration section)' : ''))
@@ -153,8 +153,14 @@ export function readPolicy (input: unknown, where: string, route = false): CorsO
       }
     }
   }
-  problems.throwIfAny()
+  // A caller that passes its own Problems adds the RegExp analysis's findings, then throws.
+  if (found === undefined) problems.throwIfAny()
   return value
+}
+
+/** The well-shaped RegExps in a read policy's `origin`, for the backtracking analysis. */
+export function regExpsOf (policy: CorsPolicy): RegExp[] {
+  return originList(policy).filter((o): o is RegExp => o instanceof RegExp && regExpShapeProblem(o) === null)
 }
 
 function originList (policy: CorsPolicy): unknown[] {

@@ -195,9 +195,10 @@ test('origin functions that throw, reject or return non-booleans deny CORS and k
     t.equal(res.statusCode, 200, url)
     t.same(corsHeaders(res.headers), [], url)
   }
-  t.equal(errors.length, 2, 'one error line per failure')
+  t.equal(errors.length, 3, 'one error line per failing policy; a string that names another origin is a valid refusal')
   t.match(errors[0], { level: 50, msg: /origin function failed; CORS denied/, err: { message: 'db down' } })
   t.match(errors[1], { err: { message: 'rejected' }, policy: 'route GET /reject' })
+  t.match(errors[2], { err: { message: /origin function answered number; answer true or false/ }, policy: 'route GET /truthy-async' })
 })
 
 test('an origin function still decides when an earlier hook replied first', async (t) => {

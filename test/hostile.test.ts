@@ -123,7 +123,7 @@ test('a 1 MB Access-Control-Request-Headers (raised maxHeaderSize) is refused ch
   t.comment(`20 preflights with 1 MB of requested headers: ${ms.toFixed(0)} ms`)
 })
 
-test('RegExp origins run only on strings shaped like an origin; nested quantifiers are refused at registration', async (t) => {
+test('RegExp origins run only on strings shaped like an origin; one that backtracks exponentially is refused at registration', async (t) => {
   const app = await build({ origin: /^https:\/\/[a-z0-9-]+\.example\.com$/ }, (app) => app.get('/x', ok))
   const acao = async (origin: string) => (await app.inject({ url: '/x', headers: { origin } })).headers['access-control-allow-origin']
   t.equal(await acao('https://app.example.com'), 'https://app.example.com')
@@ -140,7 +140,7 @@ test('RegExp origins run only on strings shaped like an origin; nested quantifie
   t.equal((await v6.inject({ url: '/x', headers: { origin: 'http://[::1]:3000' } })).headers['access-control-allow-origin'], 'http://[::1]:3000')
   const err = await refusal({ origin: /^https:\/\/([a-z0-9]+-?)*\.example\.com$/ })
   t.equal(err.code, 'FST_CORS_UNSAFE_POLICY')
-  t.match(err.message, /has nested quantifiers, so one crafted Origin can block the server for seconds \(safe-regex2/)
+  t.match(err.message, /can backtrack exponentially, so one crafted Origin can block the server/)
 })
 
 test('origin patterns run only on origin-shaped strings: two Origin lines, a path, a 1 KB host (raw sockets)', async (t) => {
