@@ -34,6 +34,30 @@ function isIp (host: string): boolean {
   return host.startsWith('[') || /^(?:0x[0-9a-f]*|\d+)$/.test(host.slice(host.lastIndexOf('.') + 1))
 }
 
+/** The pattern written with the IPv4 address an IPv4-mapped IPv6 host stands for. */
+function ipv4Form (scheme: string, mapped: string, entry: string): string {
+  const hex = /^([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i.exec(mapped)
+  const ip = hex === null
+    ? mapped
+    : [parseInt(hex[1], 16) >> 8, parseInt(hex[1], 16) & 255, parseInt(hex[2], 16) >> 8, parseInt(hex[2], 16) & 255].join('.')
+  return `'${scheme}://${ip}${entry.slice(entry.lastIndexOf(']') + 1)}'`
+}
+
+/**
+ * Why a pattern's host can never be a DNS name a browser loads a page from, or null: a name has
+ * at most 253 characters and labels of at most 63, and `*.` stands for at least two more.
+ */
+function dnsLimit (host: string, subdomains: boolean): string | null {
+  if (host.startsWith('[')) return null
+  const room = subdomains ? 251 : 253
+  if (host.length > room) {
+    return `has a host of ${host.length} characters${subdomains ? " after '*.'" : ''}: a DNS name has at most 253, ` +
+      `so no origin can match; ${FORMS}`
+  }
+  const long = host.split('.').find((label) => label.length > 63)
+  return long === undefined ? null : `has a label of ${long.length} characters: DNS labels have at most 63, so no origin can match; ${FORMS}`
+}
+
 /**
  * Parses an allow-list entry holding `*`, reporting what is wrong with it and the valid form.
  * Returns null when it is not a valid pattern.
@@ -69,6 +93,12 @@ export function parsePattern (entry: string, problems: Problems): OriginPattern 
   }
   // Every other place a '*' can be (scheme, host, port, path) was refused above, so this is a
   // subdomain pattern, a port pattern, or both.
+  const mapped = /^\[::ffff:([0-9a-f.:]+)\]$/i.exec(host)
+  if (mapped !== null) {
+    return bad(`has an IPv4-mapped IPv6 host, which browsers send as the IPv4 address; write ${ipv4Form(scheme, mapped[1], entry)}`)
+  }
+  const dns = dnsLimit(host, subdomains)
+  if (dns !== null) return bad(dns)
   let url: URL
   try {
     url = new URL(`${scheme}://${host}`)

@@ -192,3 +192,20 @@ test('many subdomain patterns with suffixes of one length (looked up in a Map) a
     t.equal(await acao(app, origin), undefined, origin)
   }
 })
+
+test('patterns no DNS name can match are refused: a host over 253 characters, a label over 63; IPv4-mapped IPv6 hosts', async (t) => {
+  const long = 'a'.repeat(60) + '.' + 'b'.repeat(60) + '.' + 'c'.repeat(60) + '.' + 'd'.repeat(61) + '.com' // 248 characters
+  const fits = await build({ origin: [`https://*.${long}`] }, (app) => app.get('/x', ok))
+  t.equal((await fits.inject({ url: '/x', headers: { origin: `https://x.${long}` } })).headers['access-control-allow-origin'], `https://x.${long}`,
+    'a 248-character suffix leaves room for one label')
+  const err = await refusal({
+    origin: [`https://*.abcd${long}`, `https://${'a'.repeat(250)}.com:*`, `https://*.${'a'.repeat(64)}.com`, 'http://[::ffff:127.0.0.1]:*', 'http://[::ffff:7f00:1]:*', 'http://[::1]:*']
+  })
+  t.equal(err.code, 'FST_CORS_INVALID_ORIGIN')
+  t.match(err.message, /5 problems:/, 'the IPv6 loopback pattern is fine')
+  t.match(err.message, /has a host of 252 characters after '\*\.': a DNS name has at most 253, so no origin can match/)
+  t.match(err.message, /has a host of 254 characters: a DNS name/)
+  t.match(err.message, /has a label of 64 characters: DNS labels have at most 63/)
+  t.match(err.message, /'http:\/\/\[::ffff:127\.0\.0\.1\]:\*' has an IPv4-mapped IPv6 host, which browsers send as the IPv4 address; write 'http:\/\/127\.0\.0\.1:\*'/)
+  t.match(err.message, /'http:\/\/\[::ffff:7f00:1\]:\*' has an IPv4-mapped .* write 'http:\/\/127\.0\.0\.1:\*'/)
+})
