@@ -66,10 +66,10 @@ async function timeInWorker (re: RegExp, input: string, limit: number): Promise<
     worker.on('error', reject)
     worker.on('message', (message: unknown) => {
       if (message === 'started') {
-        timer = setTimeout(() => { void worker.terminate(); resolve(limit) }, limit)
+        timer = setTimeout(() => { worker.terminate().catch(() => {}); resolve(limit) }, limit)
       } else {
         clearTimeout(timer)
-        void worker.terminate()
+        worker.terminate().catch(() => {})
         resolve(message as number)
       }
     })
