@@ -1,41 +1,104 @@
-// Multi-tenant: each customer's own domain may call the API. The allow-list is a SQLite table;
-// originLookup() caches its answers (a burst from one origin costs one query, "no" included),
-// and when a tenant's domain changes, forget() is published to every instance of the fleet.
-import Database from 'better-sqlite3'
+// Multi-tenant: each customer's own domain may call the API. Tenants and their domains live in
+// Postgres; originLookup() caches the answers (a burst from one origin costs one query, "no"
+// included). The back office changes a domain and NOTIFYs the old and new origin in the same
+// transaction; every instance LISTENs and forgets them, and clears its cache each time it
+// (re)subscribes, so a notification lost while it was away cannot leave a stale answer.
 import Fastify from 'fastify'
+import pg from 'pg'
 import cors, { originLookup } from 'fastify-cors-policy'
 
-/** Opens (or creates) the tenants database. `file` ':memory:' keeps it in memory. */
-export function openDatabase (file = ':memory:') {
-  const db = new Database(file)
-  db.pragma('journal_mode = WAL') // several instances may share one file
-  db.exec('CREATE TABLE IF NOT EXISTS tenant_origins (origin TEXT PRIMARY KEY, tenant TEXT NOT NULL)')
-  return db
+export const CHANNEL = 'tenant_origins'
+
+/** Creates the table if needed. */
+export async function migrate (pool) {
+  await pool.query('CREATE TABLE IF NOT EXISTS tenants (id text PRIMARY KEY, origin text UNIQUE NOT NULL)')
 }
 
 /**
- * One instance of the API. `channel` is the fleet's pub/sub: here a BroadcastChannel (every
- * instance in this process, or worker threads); in production, Redis pub/sub, NATS, Postgres
- * LISTEN/NOTIFY... whatever the app has. Without it, an instance learns of a change when its
- * cached answer expires: after `ttl` at most.
+ * Keeps one connection LISTENing on CHANNEL, reconnecting after `retry` ms whenever it is lost.
+ * Each notification forgets its origin; each (re)subscription clears the cache, after LISTEN
+ * succeeds: whatever changed while the connection was down is asked again.
  */
-export async function build ({ db = openDatabase(), channel = null, ttl = 60_000, adminToken = process.env.ADMIN_TOKEN ?? 'dev-token' } = {}) {
-  const stats = { queries: 0 }
-  const isTenant = db.prepare('SELECT 1 FROM tenant_origins WHERE origin = ?').pluck()
-  const tenants = originLookup((origin) => {
-    stats.queries++
-    return isTenant.get(origin) !== undefined
-  }, { ttl, negativeTtl: 10_000, max: 50_000 })
-  if (channel !== null) channel.onmessage = (event) => tenants.forget(event.data)
-  const changed = (origin) => {
-    tenants.forget(origin) // this instance at once
-    channel?.postMessage(origin) // the others, through the pub/sub
+export function listenForChanges (connect, tenants, { retry = 500, log = () => {} } = {}) {
+  const state = { connected: false, subscriptions: 0, notifications: 0, closed: false, client: null }
+  const again = () => { if (!state.closed) setTimeout(subscribe, retry).unref() }
+  async function subscribe () {
+    const client = connect()
+    state.client = client
+    let lost = false
+    const onLost = (err) => {
+      if (lost) return
+      lost = true
+      state.connected = false
+      if (err !== undefined && !state.closed) log(err)
+      client.end().catch(() => {})
+      again()
+    }
+    client.on('error', onLost)
+    client.on('end', () => onLost())
+    client.on('notification', (message) => {
+      state.notifications++
+      tenants.forget(message.payload)
+    })
+    try {
+      await client.connect()
+      await client.query(`LISTEN ${CHANNEL}`)
+      tenants.clear()
+      state.connected = true
+      state.subscriptions++
+    } catch (err) {
+      onLost(err)
+    }
   }
+  subscribe()
+  return {
+    state,
+    async close () {
+      state.closed = true
+      await state.client?.end().catch(() => {})
+    }
+  }
+}
 
-  const app = Fastify({ logger: process.env.LOG === '1' })
+/**
+ * One instance of the API. `database` is a pg connection config (host, port, user, password,
+ * database); `lookupOptions` go to originLookup().
+ */
+export async function build ({ database, lookupOptions = {}, adminToken = process.env.ADMIN_TOKEN ?? 'dev-token', logger = false } = {}) {
+  const stats = { queries: 0 }
+  // A query that cannot get a connection or an answer in time fails, and originLookup() serves the last answer.
+  const pool = new pg.Pool({ ...database, max: 5, connectionTimeoutMillis: 1000, query_timeout: 1500 })
+  // An idle connection the server closed (a restart) is replaced on the next query; without a
+  // listener, this 'error' would end the process.
+  pool.on('error', () => {})
+  const tenants = originLookup(async (origin) => {
+    stats.queries++
+    const { rowCount } = await pool.query('SELECT 1 FROM tenants WHERE origin = $1', [origin])
+    return rowCount > 0
+  }, { ttl: 60_000, negativeTtl: 10_000, max: 50_000, ...lookupOptions })
+
+  const app = Fastify({ logger })
+  const changes = listenForChanges(() => new pg.Client(database), tenants, { log: (err) => app.log.warn({ err }, 'tenant listener lost; reconnecting') })
   await app.register(cors, { origin: tenants, credentials: true, maxAge: 600 })
   app.get('/api/catalog', async () => [{ sku: 'A-1' }])
   app.put('/api/cart', async (request) => ({ cart: request.body }))
+
+  /** Runs `change` in a transaction and NOTIFYs every origin it returns: delivered at COMMIT, to every instance. */
+  async function changeTenants (change) {
+    const client = await pool.connect()
+    try {
+      await client.query('BEGIN')
+      const origins = (await change(client)).filter((o) => o !== undefined)
+      for (const origin of origins) await client.query('SELECT pg_notify($1, $2)', [CHANNEL, origin])
+      await client.query('COMMIT')
+      return { committedAt: performance.timeOrigin + performance.now() }
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {})
+      throw err
+    } finally {
+      client.release()
+    }
+  }
 
   // Back office, server to server: no CORS, a token.
   app.register(async (admin) => {
@@ -43,29 +106,37 @@ export async function build ({ db = openDatabase(), channel = null, ttl = 60_000
       if (request.headers.authorization !== `Bearer ${adminToken}`) return reply.code(401).send({ error: 'token required' })
     })
     admin.put('/tenants/:tenant/origin', { cors: false }, async (request) => {
+      const { tenant } = request.params
       const origin = request.body.origin
-      const old = db.prepare('SELECT origin FROM tenant_origins WHERE tenant = ?').pluck().get(request.params.tenant)
-      db.prepare('DELETE FROM tenant_origins WHERE tenant = ?').run(request.params.tenant)
-      db.prepare('INSERT INTO tenant_origins (origin, tenant) VALUES (?, ?)').run(origin, request.params.tenant)
-      if (old !== undefined) changed(old)
-      changed(origin)
-      return { tenant: request.params.tenant, origin }
+      const done = await changeTenants(async (db) => {
+        const old = await db.query('SELECT origin FROM tenants WHERE id = $1 FOR UPDATE', [tenant])
+        await db.query('INSERT INTO tenants (id, origin) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET origin = $2', [tenant, origin])
+        return [old.rows[0]?.origin, origin]
+      })
+      return { tenant, origin, ...done }
     })
     admin.delete('/tenants/:tenant', { cors: false }, async (request) => {
-      const old = db.prepare('SELECT origin FROM tenant_origins WHERE tenant = ?').pluck().get(request.params.tenant)
-      db.prepare('DELETE FROM tenant_origins WHERE tenant = ?').run(request.params.tenant)
-      if (old !== undefined) changed(old)
-      return { deleted: old !== undefined }
+      let deleted = false
+      const done = await changeTenants(async (db) => {
+        const old = await db.query('DELETE FROM tenants WHERE id = $1 RETURNING origin', [request.params.tenant])
+        deleted = old.rowCount > 0
+        return [old.rows[0]?.origin]
+      })
+      return { deleted, ...done }
     })
   }, { prefix: '/admin' })
-  app.addHook('onClose', async () => { channel?.close() })
-  return { app, db, stats, tenants }
+
+  app.addHook('onClose', async () => {
+    await changes.close()
+    await pool.end()
+  })
+  return { app, pool, stats, tenants, changes }
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const db = openDatabase(process.env.DB ?? 'tenants.db')
-  db.prepare('INSERT OR IGNORE INTO tenant_origins (origin, tenant) VALUES (?, ?)').run('https://shop.acme.com', 'acme')
-  const { app } = await build({ db, channel: new BroadcastChannel('tenant-origins') })
+  // DATABASE_URL=postgres://user:password@host:5432/db node examples/multi-tenant.mjs
+  const database = { connectionString: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres' }
+  const { app, pool } = await build({ database, logger: true })
+  await migrate(pool)
   await app.listen({ port: Number(process.env.PORT ?? 3000) })
-  console.log(`multi-tenant API on ${app.listeningOrigin}`)
 }

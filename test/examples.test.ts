@@ -1,5 +1,5 @@
 // Starts every example in examples/ (they import the built package: run after `npm run build`).
-// multi-tenant.mjs, which needs the native better-sqlite3, is tested in test/sqlite/.
+// multi-tenant.mjs, which needs a Postgres, is tested in test/postgres/ (it starts one).
 import { test } from 'tap'
 import { get } from 'node:http'
 import type { AddressInfo } from 'node:net'
