@@ -12,7 +12,8 @@ import { addMethod, pathEntry, pathTable, policyOf, type PathTable } from './pat
 import { continuePreflight, preflightHook, preflightStrategy, STRATEGY } from './preflight.js'
 import { explain, policies, printPolicies, type ExplainInput, type Explanation, type PolicyRow } from './explain.js'
 import { findUncovered } from './uncovered.js'
-import { checkMerged, insecureOrigins, publicSuffixPatterns, readPolicy, regExpsOf } from './validate.js'
+import { checkMerged, checkPublicSuffixes, insecureOrigins, readPolicy, regExpsOf, subdomainPatterns } from './validate.js'
+import { loadPublicSuffixList } from './origin-pattern.js'
 import { Problems } from './problems.js'
 import { checkBacktracking } from './regexp-safety.js'
 import type { CorsOptions, CorsPolicy, OriginOption, RouteCors } from './schema.js'
@@ -83,6 +84,8 @@ interface ScopeState {
   last: { declared: unknown, url: string, policy: CompiledPolicy | false } | null
   /** Route RegExps, analysed for backtracking at ready (onRoute cannot wait for the analysis). */
   readonly routeRegExps: Array<{ re: RegExp, route: string }>
+  /** Merged route policies with subdomain patterns, checked against the Public Suffix List at ready. */
+  readonly routePatterns: Array<{ policy: CorsPolicy, route: string }>
 }
 
 /**
@@ -151,7 +154,9 @@ function routePolicy (this: FastifyInstance, state: ScopeState, declared: unknow
   if (last !== null && last.declared === declared && last.url === url) return last.policy
   const read = readPolicy(declared, label, true)
   for (const re of regExpsOf(read)) state.routeRegExps.push({ re, route: label })
-  const policy = compile(this, mergePolicy(state.globalPolicy, read), label, state.matchers)
+  const merged = mergePolicy(state.globalPolicy, read)
+  const policy = compile(this, merged, label, state.matchers)
+  if (subdomainPatterns(merged).length > 0) state.routePatterns.push({ policy: merged, route: label })
   state.last = { declared, url, policy }
   return policy
 }
@@ -169,15 +174,21 @@ function compile (fastify: FastifyInstance, merged: CorsPolicy, label: string, m
     fastify.log.warn(`fastify-cors-policy: ${label}: credentials are allowed for plain-http origins (${insecure.join(', ')}); ` +
       'anyone on the network path can impersonate them: use https')
   }
-  // With credentials these are refused (checkMerged). Without, a response is what any HTTP client
-  // could fetch too, unless the server trusts the caller's network position: said, not refused.
-  const open = merged.credentials === true ? [] : publicSuffixPatterns(merged)
+  return policy
+}
+
+/**
+ * Refuses public-suffix patterns with credentials (into `problems`) and warns about those without:
+ * a response without credentials is what any HTTP client could fetch too, unless the server trusts
+ * the caller's network position, so that is said, not refused.
+ */
+function publicSuffixes (fastify: FastifyInstance, merged: CorsPolicy, label: string, problems: Problems, where = ''): void {
+  const open = checkPublicSuffixes(merged, problems, where)
   if (open.length > 0) {
     fastify.log.warn(`fastify-cors-policy: ${label}: origin pattern ${open.map((p) => `'${p}'`).join(', ')} covers a whole public suffix: ` +
       'any page registered under it can read these responses. Fine for public data; if the API trusts its network ' +
       "(an intranet) or may ever use credentials, name your own domain, e.g. 'https://*.example.com'")
   }
-  return policy
 }
 
 function toList<T> (hooks: T | T[] | undefined): T[] {
@@ -192,9 +203,13 @@ const corsPolicy: FastifyPluginAsync<CorsOptions> = async function corsPolicy (f
   const problems = new Problems(label)
   const read = readPolicy(options, label, false, problems)
   await checkBacktracking(regExpsOf(read).map((re) => ({ re, problems })))
-  problems.throwIfAny()
   // The policy fields only (mergePolicy picks them), without the registration options.
   const globalPolicy = mergePolicy({}, read)
+  if (subdomainPatterns(globalPolicy).length > 0) {
+    await loadPublicSuffixList()
+    publicSuffixes(fastify, globalPolicy, label, problems)
+  }
+  problems.throwIfAny()
   const matchers = new Map<OriginOption, OriginMatcher>()
   // Routes that exist already were declared before the plugin. On the root every route is in
   // scope; in a prefixed scope, the routes under the prefix are. An unprefixed child scope cannot
@@ -207,7 +222,8 @@ const corsPolicy: FastifyPluginAsync<CorsOptions> = async function corsPolicy (f
     table: pathTable(fastify),
     originHooks: new Map(),
     last: null,
-    routeRegExps: []
+    routeRegExps: [],
+    routePatterns: []
   }
   instance[kScope] = state
 
@@ -282,11 +298,14 @@ const corsPolicy: FastifyPluginAsync<CorsOptions> = async function corsPolicy (f
     // Every route's RegExp problems in one error; ready() fails with it.
     const routes = new Problems(label)
     await checkBacktracking(state.routeRegExps.map(({ re, route }) => ({ re, problems: routes, where: route })))
+    if (state.routePatterns.length > 0) await loadPublicSuffixList()
+    for (const { policy, route } of state.routePatterns) publicSuffixes(this, policy, route, routes, `${route}: `)
     // Free what only registration needed (no route is added after ready).
     state.matchers.clear()
     state.originHooks.clear()
     state.last = null
     state.routeRegExps.length = 0
+    state.routePatterns.length = 0
     routes.throwIfAny()
   })
 }

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify'
-import { LRUCache } from 'lru-cache'
+import type { LRUCache } from 'lru-cache'
 import { listen, LogThrottle, suppressedNote, thenableOf, type Box } from './actual.js'
 import { Problems } from './problems.js'
 import type { OriginFunction } from './schema.js'
@@ -104,7 +104,7 @@ export function originLookup (lookup: OriginLookupFunction, options: OriginLooku
 
   /** Why lru-cache cancelled a lookup (forget(), clear(), eviction): the callers waiting on it ask again. */
   const cancellations = new WeakSet<object>()
-  const cache = new LRUCache<string, boolean, FastifyRequest>({
+  const settings: LRUCache.Options<string, boolean, FastifyRequest> = {
     max,
     ttl,
     // Keep an expired answer until it is replaced: it is the last good one if the refresh fails.
@@ -126,11 +126,17 @@ export function originLookup (lookup: OriginLookupFunction, options: OriginLooku
         return stale
       }
     }
-  })
+  }
+  // lru-cache is loaded when an app makes a lookup, not when it imports the plugin: apps without
+  // one never pay for it. Until it is there (a few ms), requests wait for it.
+  let cache: LRUCache<string, boolean, FastifyRequest> | null = null
+  // c8 reports a branch on this line that is not in the source (the transpiled import()).
+  /* c8 ignore next */
+  const loading = import('lru-cache').then(({ LRUCache }) => { cache = new LRUCache(settings) })
 
   async function fetchAnswer (origin: string, request: FastifyRequest, retried = false): Promise<boolean> {
     try {
-      return await cache.fetch(origin, { context: request }) as boolean
+      return await (cache as NonNullable<typeof cache>).fetch(origin, { context: request }) as boolean
     } catch (err) {
       // forget() or eviction cancelled the lookup while it ran: its answer may be outdated and is
       // not cached. Ask once more.
@@ -141,11 +147,13 @@ export function originLookup (lookup: OriginLookupFunction, options: OriginLooku
 
   const fn = function originLookup (origin: string, request: FastifyRequest): boolean | Promise<boolean> {
     // A fresh answer is returned as is: no promise, no tick.
+    if (cache === null) return loading.then(async () => await fetchAnswer(origin, request))
     return cache.get(origin) ?? fetchAnswer(origin, request)
   } as OriginLookup
-  fn.forget = (origin) => cache.delete(origin)
-  fn.clear = () => cache.clear()
-  Object.defineProperty(fn, 'size', { get: () => cache.size })
-  fn.toString = () => `originLookup() (ttl ${ttl} ms, refusals ${negativeTtl} ms, ${cache.size} of ${max} cached)`
+  // Before lru-cache is loaded nothing is cached: there is nothing to forget.
+  fn.forget = (origin) => cache?.delete(origin) ?? false
+  fn.clear = () => cache?.clear()
+  Object.defineProperty(fn, 'size', { get: () => cache?.size ?? 0 })
+  fn.toString = () => `originLookup() (ttl ${ttl} ms, refusals ${negativeTtl} ms, ${fn.size} of ${max} cached)`
   return fn
 }

@@ -1,4 +1,4 @@
-import { parse } from 'tldts'
+import type { parse as Parse } from 'tldts'
 import { Problems } from './problems.js'
 
 /**
@@ -117,14 +117,25 @@ export function validPattern (entry: string): OriginPattern {
   return parsePattern(entry, new Problems('origin')) as OriginPattern
 }
 
+/** tldts's parser, once loaded: the Public Suffix List costs tens of ms to load, paid only by apps with subdomain patterns. */
+let parse: typeof Parse | null = null
+
+/** Loads the Public Suffix List (tldts), once. Call before coversPublicSuffix(). */
+export async function loadPublicSuffixList (): Promise<void> {
+  // c8 reports a branch on this line that is not in the source (the transpiled import()).
+  /* c8 ignore next */
+  parse ??= (await import('tldts')).parse
+}
+
 /**
  * Whether `*.host` covers a whole public suffix (`*.com`, `*.co.uk`, `*.github.io`): anyone can
  * register a name under it and serve a page from there. ICANN and private sections of the Public
  * Suffix List (tldts); hosts no list rule names (`localhost`, `internal`) are not public.
+ * loadPublicSuffixList() must have been awaited.
  */
 export function coversPublicSuffix (pattern: OriginPattern): boolean {
   if (!pattern.subdomains) return false
-  const info = parse(pattern.host, { allowPrivateDomains: true })
+  const info = (parse as typeof Parse)(pattern.host, { allowPrivateDomains: true })
   return info.domain === null && (info.isIcann === true || info.isPrivate === true)
 }
 

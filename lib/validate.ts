@@ -1,7 +1,7 @@
 import { TypeCompiler } from '@sinclair/typebox/compiler'
 import { fromFastifyCors } from './compat.js'
 import { checkOriginEntry, checkOriginRegExp, regExpShapeProblem } from './origin.js'
-import { coversPublicSuffix, validPattern } from './origin-pattern.js'
+import { coversPublicSuffix, parsePattern, validPattern } from './origin-pattern.js'
 import { Problems } from './problems.js'
 import { CorsOptionsSchema, FIELD_EXPECTS, POLICY_FIELDS, REGISTRATION_FIELDS, type CorsOptions, type CorsPolicy, type OriginFunction } from './schema.js'
 
@@ -183,11 +183,6 @@ export function checkMerged (policy: CorsPolicy, where: string): void {
       problems.unsafe('origin: true (reflect every origin) with credentials: true is refused: it lets any site act as ' +
         "your users; list the origins you trust, e.g. origin: ['https://app.example.com'], or drop credentials")
     }
-    for (const pattern of publicSuffixPatterns(policy)) {
-      problems.unsafe(`origin pattern '${pattern}' with credentials: true is refused: it covers a whole public suffix ` +
-        '(Public Suffix List), where anyone can register a name and act as your users from it; ' +
-        "name your own domain, e.g. 'https://*.example.com', or list the origins")
-    }
     if (policy.exposedHeaders === '*') {
       problems.unsafe("exposedHeaders '*' with credentials: true is refused: with credentials the browser " +
         "reads '*' as a header literally named '*', exposing nothing; list the header names instead")
@@ -211,8 +206,27 @@ export function insecureOrigins (policy: CorsPolicy): string[] {
   })
 }
 
-/** Patterns of a checked policy that cover a whole public suffix (`https://*.github.io`). */
-export function publicSuffixPatterns (policy: CorsPolicy): string[] {
-  return originList(policy).filter((o): o is string =>
-    typeof o === 'string' && o.includes('*') && o !== '*' && coversPublicSuffix(validPattern(o)))
+/** Subdomain patterns of a checked policy (`https://*.example.com`): the Public Suffix List judges them. */
+export function subdomainPatterns (policy: CorsPolicy): string[] {
+  return originList(policy).filter((o): o is string => typeof o === 'string' && o.includes('*.'))
+}
+
+/**
+ * Refuses, with credentials, subdomain patterns that cover a whole public suffix
+ * (`https://*.github.io`); returns those allowed without credentials, to warn about.
+ * loadPublicSuffixList() must have been awaited. `where` prefixes each problem.
+ */
+export function checkPublicSuffixes (policy: CorsPolicy, problems: Problems, where = ''): string[] {
+  // Malformed patterns are reported by readPolicy(); here they are skipped.
+  const covering = subdomainPatterns(policy).filter((o) => {
+    const pattern = parsePattern(o, new Problems(''))
+    return pattern !== null && coversPublicSuffix(pattern)
+  })
+  if (policy.credentials !== true) return covering
+  for (const pattern of covering) {
+    problems.unsafe(`${where}origin pattern '${pattern}' with credentials: true is refused: it covers a whole public suffix ` +
+      '(Public Suffix List), where anyone can register a name and act as your users from it; ' +
+      "name your own domain, e.g. 'https://*.example.com', or list the origins")
+  }
+  return []
 }

@@ -237,3 +237,17 @@ test('a lookup that never settles holds nothing of the requests it timed out (he
   // 0.3 KB each outside tap; the bound has 2.6x margin, and the leak it guards against kept 15 KB each.
   t.ok(grown < 2000 * 4 * 1024, `heap grew ${Math.round(grown / 1024)} KB over 2,000 timed-out lookups (bound: 4 KB each)`)
 })
+
+test('right after originLookup() returns (lru-cache still loading): nothing to forget, and a first call waits for it', async (t) => {
+  let calls = 0
+  const lookup = originLookup((origin) => { calls++; return origin === 'https://a.com' })
+  t.equal(lookup.size, 0)
+  t.equal(lookup.forget('https://a.com'), false)
+  lookup.clear()
+  const first = lookup('https://a.com', {} as never)
+  t.type(first, Promise, 'the first call is answered once lru-cache is there')
+  t.equal(await first, true)
+  t.equal(lookup('https://a.com', {} as never), true, 'then cached answers come back without a promise')
+  t.equal(calls, 1)
+  t.equal(lookup.size, 1)
+})

@@ -2,7 +2,7 @@
 import { test } from 'tap'
 import Fastify from 'fastify'
 import cors from '../lib/index.js'
-import { coversPublicSuffix, parsePattern } from '../lib/origin-pattern.js'
+import { coversPublicSuffix, loadPublicSuffixList, parsePattern } from '../lib/origin-pattern.js'
 import { Problems } from '../lib/problems.js'
 import { build, corsHeaders, logCapture, ok, preflight, refusal } from './helpers.js'
 
@@ -98,11 +98,12 @@ test('with credentials, a pattern covering a whole public suffix is refused (Pub
     t.match(err.message, new RegExp(`origin pattern 'https://${p}' with credentials: true is refused: it covers a whole public suffix`))
   }
   t.notMatch(err.message, /\*\.example\.com' with/)
-  // A route adding credentials to a global public-suffix pattern is refused too, naming the route.
+  // A route adding credentials to a global public-suffix pattern is refused too, naming the route,
+  // at ready() (where the Public Suffix List is loaded for route policies).
   const app = Fastify({ logger: false })
   await app.register(cors, { origin: 'https://*.github.io' })
-  t.throws(() => app.get('/me', { cors: { credentials: true } }, ok),
-    { code: 'FST_CORS_UNSAFE_POLICY', message: /route GET \/me: origin pattern 'https:\/\/\*\.github\.io'/ })
+  app.get('/me', { cors: { credentials: true } }, ok)
+  await t.rejects(app.ready(), { code: 'FST_CORS_UNSAFE_POLICY', message: /route GET \/me: origin pattern 'https:\/\/\*\.github\.io'/ })
   // Hosts no list names (localhost, internal names) and registrable domains are fine with credentials.
   const fine = await build({ origin: ['http://*.localhost:*', 'https://*.corp.internal', 'https://*.acme.github.io'], credentials: true }, (app) => app.get('/x', ok))
   t.equal(await acao(fine, 'https://me.acme.github.io'), 'https://me.acme.github.io')
@@ -133,6 +134,7 @@ test('plain-http patterns with credentials are warned about, as plain-http origi
 })
 
 test('parsePattern() and coversPublicSuffix() on their own', async (t) => {
+  await loadPublicSuffixList()
   const problems = new Problems('test')
   t.same(parsePattern('https://*.example.com:*', problems), { scheme: 'https', host: 'example.com', subdomains: true, port: '*' })
   t.same(parsePattern('http://127.0.0.1:*', problems), { scheme: 'http', host: '127.0.0.1', subdomains: false, port: '*' })
