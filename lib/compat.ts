@@ -1,5 +1,5 @@
 import type { Problems } from './problems.js'
-import { REGISTRATION_FIELDS } from './schema.js'
+import { REGISTRATION_FIELDS } from './fields.js'
 
 /**
  * The one @fastify/cors option with no equivalent here, and what to write instead. Every other

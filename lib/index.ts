@@ -18,9 +18,10 @@ import { Problems } from './problems.js'
 import { checkBacktracking } from './regexp-safety.js'
 import type { CorsOptions, CorsPolicy, OriginOption, RouteCors } from './schema.js'
 
-export {
-  CorsOptionsSchema, CorsPolicySchema, OriginSchema, RegistrationSchema, RouteCorsSchema,
-  type CorsOptions, type CorsPolicy, type OriginFunction, type OriginOption, type OriginString, type RegistrationOptions, type RouteCors
+// Types only: the TypeBox schemas are in the `fastify-cors-policy/schema` sub-path, so importing
+// the plugin does not load TypeBox.
+export type {
+  CorsOptions, CorsPolicy, OriginFunction, OriginOption, OriginString, RegistrationOptions, RouteCors
 } from './schema.js'
 export * as errors from './errors.js'
 export { OriginSet } from './origin-set.js'

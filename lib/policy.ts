@@ -1,5 +1,6 @@
 import { compileOrigin, type OriginMatcher } from './origin.js'
-import { POLICY_FIELDS, type CorsPolicy, type OriginOption } from './schema.js'
+import { POLICY_FIELDS } from './fields.js'
+import type { CorsPolicy, OriginOption } from './schema.js'
 import { checkMerged } from './validate.js'
 
 /** A merged policy with every header value worked out, ready for the request path. */

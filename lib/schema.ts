@@ -1,3 +1,5 @@
+// The TypeBox schemas of a policy, for users' tooling (`fastify-cors-policy/schema`): the plugin's
+// own checks (fields.ts) do not load TypeBox. The policy types are derived from these schemas.
 import { Kind, Type, TypeRegistry, type Static, type TUnsafe } from '@sinclair/typebox'
 import type { FastifyRequest } from 'fastify'
 import { OriginSet } from './origin-set.js'
@@ -120,28 +122,3 @@ export type CorsOptions = Static<typeof CorsOptionsSchema>
 export type RegistrationOptions = Static<typeof RegistrationSchema>
 export type RouteCors = Static<typeof RouteCorsSchema>
 export type OriginOption = Static<typeof OriginSchema>
-
-/** The policy fields, in the order they are checked and reported. */
-export const POLICY_FIELDS = Object.keys(CorsPolicySchema.properties) as Array<keyof CorsPolicy>
-export const REGISTRATION_FIELDS = Object.keys(RegistrationSchema.properties) as Array<keyof RegistrationOptions>
-
-/** What each field accepts, for error messages. */
-export const FIELD_EXPECTS: Record<keyof CorsOptions, string> = {
-  origin: "'*', an origin string, a RegExp, an OriginSet, an array of those, a function, true or false",
-  credentials: 'a boolean',
-  methods: "an array of method names or 'auto'",
-  allowedHeaders: "an array of header names or '*'",
-  exposedHeaders: "an array of header names or '*'",
-  maxAge: 'a whole number of seconds, 0 or more',
-  privateNetwork: 'a boolean',
-  allowNullOrigin: 'a boolean',
-  originTimeout: 'a whole number of milliseconds, 1 or more',
-  optionsSuccessStatus: 'a whole number from 200 to 299',
-  cacheControl: 'a whole number of seconds or a Cache-Control value',
-  preflightContinue: 'a boolean',
-  preflight: 'a boolean',
-  hideOptionsRoute: 'a boolean',
-  logLevel: "a log level such as 'silent' or 'debug'",
-  strictPreflight: 'a boolean',
-  hook: "one of 'onRequest', 'preParsing', 'preValidation', 'preHandler', 'preSerialization'"
-}

@@ -1,13 +1,10 @@
-import { TypeCompiler } from '@sinclair/typebox/compiler'
 import { fromFastifyCors } from './compat.js'
 import { checkOriginEntry, checkOriginRegExp, regExpShapeProblem } from './origin.js'
 import { coversPublicSuffix, parsePattern, validPattern } from './origin-pattern.js'
 import { Problems } from './problems.js'
-import { CorsOptionsSchema, FIELD_EXPECTS, POLICY_FIELDS, REGISTRATION_FIELDS, type CorsOptions, type CorsPolicy, type OriginFunction } from './schema.js'
+import { FIELD_CHECKS, FIELD_EXPECTS, POLICY_FIELDS, REGISTRATION_FIELDS } from './fields.js'
+import type { CorsOptions, CorsPolicy, OriginFunction } from './schema.js'
 
-// Compiled once at module load; every registration reuses it. Route policies have no
-// registration fields (refused before this check), so one schema serves both.
-const optionsCheck = TypeCompiler.Compile(CorsOptionsSchema)
 const OPTION_FIELDS = [...POLICY_FIELDS, ...REGISTRATION_FIELDS]
 
 /**
@@ -102,14 +99,11 @@ export function readPolicy (input: unknown, where: string, route = false, found?
     }
   }
   const value = policy as CorsOptions
-  if (!optionsCheck.Check(value)) {
-    // TypeBox reports one error per top-level field here (each is a union or a scalar), and
-    // unknown fields were removed above, so each error names a known field.
-    for (const error of optionsCheck.Errors(value)) {
-      const field = error.path.split('/')[1] as keyof CorsOptions
-      problems.invalid(`field '${field}' must be ${FIELD_EXPECTS[field]}, received ${describe(policy[field])}`)
-      delete policy[field]
-    }
+  // Unknown fields were removed above, so every key is a known field. Undefined means "not set".
+  for (const field of Object.keys(policy) as Array<keyof CorsOptions>) {
+    if (policy[field] === undefined || FIELD_CHECKS[field](policy[field])) continue
+    problems.invalid(`field '${field}' must be ${FIELD_EXPECTS[field]}, received ${describe(policy[field])}`)
+    delete policy[field]
   }
   const origin = value.origin
   if (typeof origin === 'function' && CALLBACK_STYLE.test(Function.prototype.toString.call(origin))) {

@@ -1,6 +1,7 @@
 import { test } from 'tap'
 import Fastify from 'fastify'
-import cors, { CorsPolicySchema, definePolicy, errors, fastifyCorsPolicy, originsFromEnv, parsePolicy, RouteCorsSchema } from '../lib/index.js'
+import cors, { definePolicy, errors, fastifyCorsPolicy, originsFromEnv, parsePolicy } from '../lib/index.js'
+import { CorsPolicySchema, RouteCorsSchema } from '../lib/schema.js'
 import { Value } from '@sinclair/typebox/value'
 import { ok } from './helpers.js'
 
@@ -20,7 +21,7 @@ test('definePolicy returns its argument, usable as a route policy', async (t) =>
   t.equal(res.headers['access-control-allow-credentials'], 'true')
 })
 
-test('the exported schemas validate a shared policy file at boot', async (t) => {
+test('the schemas (fastify-cors-policy/schema) validate a shared policy file at boot', async (t) => {
   const fromJson = JSON.parse('{"origin": ["https://a.com"], "maxAge": 600}')
   t.ok(Value.Check(CorsPolicySchema, fromJson))
   t.notOk(Value.Check(CorsPolicySchema, { orgin: '*' }))

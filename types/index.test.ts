@@ -2,8 +2,9 @@
 // "exports" to dist/). Each @ts-expect-error must be an error, or tsc fails the run.
 import Fastify, { type FastifyRequest } from 'fastify'
 import type { Static } from '@sinclair/typebox'
+import { CorsPolicySchema } from 'fastify-cors-policy/schema'
 import cors, {
-  CorsPolicySchema, definePolicy, errors, fastifyCorsPolicy, OriginSet, originLookup,
+  definePolicy, errors, fastifyCorsPolicy, OriginSet, originLookup,
   type OriginLookupFunction, type OriginLookupOptions, type CorsOptions, type CorsPolicy, type OriginFunction, type RouteCors
 } from 'fastify-cors-policy'
 
