@@ -8,7 +8,7 @@ import { kAllowed, kPolicy, originHook, sendHeaders } from './actual.js'
 import { FST_CORS_ALREADY_REGISTERED, FST_CORS_DUPLICATE_POLICY } from './errors.js'
 import type { OriginMatcher } from './origin.js'
 import { compilePolicy, mergePolicy, type CompiledPolicy } from './policy.js'
-import { addMethod, pathEntry, pathTable, policyOf, type PathTable } from './paths.js'
+import { addMethod, loadRouter, pathEntry, pathTable, policyOf, type PathTable } from './paths.js'
 import { continuePreflight, preflightHook, preflightStrategy, STRATEGY } from './preflight.js'
 import { explain, policies, printPolicies, type ExplainInput, type Explanation, type PolicyRow } from './explain.js'
 import { findUncovered } from './uncovered.js'
@@ -211,6 +211,7 @@ const corsPolicy: FastifyPluginAsync<CorsOptions> = async function corsPolicy (f
     publicSuffixes(fastify, globalPolicy, label, problems)
   }
   problems.throwIfAny()
+  await loadRouter()
   const matchers = new Map<OriginOption, OriginMatcher>()
   // Routes that exist already were declared before the plugin. On the root every route is in
   // scope; in a prefixed scope, the routes under the prefix are. An unprefixed child scope cannot

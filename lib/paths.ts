@@ -1,5 +1,20 @@
 import type { FastifyInstance } from 'fastify'
-import FindMyWay from 'find-my-way'
+import type FindMyWayModule from 'find-my-way'
+
+type Router = typeof FindMyWayModule
+/**
+ * find-my-way, once a registration has loaded it (loadRouter()). Fastify loads it too, but an ES
+ * module importing a CommonJS package pays Node's scan of its source: that is paid at the first
+ * registration, not by every import of the plugin.
+ */
+let FindMyWay: Router
+
+/** Loads find-my-way, once; pathTable() and the matching below need it. */
+export async function loadRouter (): Promise<void> {
+  // c8 reports a branch on this line that is not in the source (the transpiled import()).
+  /* c8 ignore next */
+  FindMyWay ??= (await import('find-my-way')).default
+}
 import type { CompiledPolicy } from './policy.js'
 
 /** Everything a preflight on one path needs, filled in as routes on the path are added. */
@@ -45,7 +60,7 @@ export interface PathTable {
    * so the two never have to agree on precedence.
    */
   segments: SegmentNode | null
-  readonly patterns: FindMyWay.Instance<FindMyWay.HTTPVersion.V1>
+  readonly patterns: FindMyWayModule.Instance<FindMyWayModule.HTTPVersion.V1>
   readonly maxParamLength: number
   /** The entry of each route URL as declared, for responses (a route's config names its URL). */
   readonly byUrl: Map<string, PathEntry>
@@ -57,7 +72,7 @@ export interface PathTable {
 
 const tables = new WeakMap<object, PathTable>()
 
-/** One table per server (shared by every scope and registration), with Fastify's router options. */
+/** One table per server (shared by every scope and registration), with Fastify's router options. loadRouter() first. */
 export function pathTable (fastify: FastifyInstance): PathTable {
   let table = tables.get(fastify.server)
   if (table === undefined) {
@@ -72,7 +87,7 @@ export function pathTable (fastify: FastifyInstance): PathTable {
       useSemicolonDelimiter: r.useSemicolonDelimiter === true || c.useSemicolonDelimiter === true
     }
     // useSemicolonDelimiter is a find-my-way option its type declarations omit.
-    const config: FindMyWay.Config<FindMyWay.HTTPVersion.V1> & { useSemicolonDelimiter?: boolean } = {
+    const config: FindMyWayModule.Config<FindMyWayModule.HTTPVersion.V1> & { useSemicolonDelimiter?: boolean } = {
       ...matching,
       maxParamLength: r.maxParamLength !== undefined && r.maxParamLength !== 100 ? r.maxParamLength : c.maxParamLength,
       allowUnsafeRegex: r.allowUnsafeRegex === true || c.allowUnsafeRegex === true
