@@ -1,0 +1,70 @@
+// A serverless-style deployment: a small app bundled with esbuild, as ES module and CommonJS. The
+// libraries the plugin loads only when a registration needs them (tldts for patterns, lru-cache
+// for originLookup(), find-my-way) are reached through dynamic imports, which the bundler must
+// see and bundle; the bundle must then run. recheck stays external: it starts its own native
+// binary, found in node_modules at run time.
+import { test } from 'tap'
+import { execFileSync } from 'node:child_process'
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { buildSync } from 'esbuild'
+
+const root = resolve(import.meta.dirname, '../..')
+
+const APP = `import Fastify from 'fastify'
+import cors, { originLookup } from 'fastify-cors-policy'
+
+const refused = async (options) => {
+  const app = Fastify()
+  try { await app.register(cors, options); await app.ready(); return 'registered' } catch (err) { return err.code }
+}
+async function main () {
+const app = Fastify()
+await app.register(cors, { origin: ['https://*.example.com', /^https:\\/\\/([a-z0-9-]+\\.)+example\\.org$/] })
+app.get('/x', async () => 'x')
+app.get('/t', { cors: { origin: originLookup(async (origin) => origin === 'https://tenant.test') } }, async () => 't')
+await app.ready()
+const acao = async (url, origin) => (await app.inject({ url, headers: { origin } })).headers['access-control-allow-origin'] ?? 'none'
+console.log([
+  await acao('/x', 'https://a.example.com'),
+  await acao('/x', 'https://a.b.example.org'),
+  await acao('/t', 'https://tenant.test'),
+  await refused({ origin: 'https://*.github.io', credentials: true }),
+  await refused({ origin: /^https:\\/\\/([a-z]+)*\\.x\\.com$/ })
+].join(' '))
+}
+main()
+`
+
+const EXPECTED = 'https://a.example.com https://a.b.example.org https://tenant.test FST_CORS_UNSAFE_POLICY FST_CORS_UNSAFE_POLICY'
+
+for (const format of ['esm', 'cjs'] as const) {
+  test(`an app bundled by esbuild (${format}) takes the lazily loaded libraries along and runs`, async (t) => {
+    // Inside the repository, so the app imports this package by its name (package self-reference)
+    // and the external recheck resolves; under node_modules/, so nothing else picks it up.
+    const dir = join(root, 'node_modules', '.cache', `bundle-test-${format}-${process.pid}`)
+    mkdirSync(dir, { recursive: true })
+    t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+    writeFileSync(join(dir, 'app.mjs'), APP)
+    const outfile = join(dir, format === 'esm' ? 'bundle.mjs' : 'bundle.cjs')
+    const result = buildSync({
+      entryPoints: [join(dir, 'app.mjs')],
+      outfile,
+      bundle: true,
+      platform: 'node',
+      format,
+      target: 'node20',
+      external: ['recheck'],
+      metafile: true,
+      logLevel: 'silent',
+      // Fastify is CommonJS: an ES module bundle gives its require() calls a require, as esbuild's docs advise.
+      ...(format === 'esm' ? { banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" } } : {})
+    })
+    const inputs = Object.keys(result.metafile.inputs)
+    for (const lib of ['tldts', 'lru-cache', 'find-my-way', 'dist/']) { // dist/: the plugin itself
+      t.ok(inputs.some((f) => f.includes(lib)), `${lib} is in the bundle`)
+    }
+    const out = execFileSync(process.execPath, [outfile], { cwd: dir, encoding: 'utf8' }).trim()
+    t.equal(out, EXPECTED, 'patterns (tldts), a lookup (lru-cache) and the RegExp analysis (recheck) work from the bundle')
+  })
+}
