@@ -10,18 +10,22 @@ const OPTIONAL = ['tldts', 'lru-cache', 'recheck', '@sinclair/typebox', 'vary']
 
 /** The optional libraries loaded by a process that registers the plugin with `options` (JavaScript source) and serves one request. */
 function loadedWith (options: string): string[] {
+  // CommonJS, so every library loaded (the dynamic imports become require() in this build) is in require.cache.
   const code = `
-import { createRequire } from 'node:module'
-import Fastify from 'fastify'
-import cors, { originLookup } from 'fastify-cors-policy'
-const app = Fastify()
-await app.register(cors, ${options})
-for (let i = 0; i < 10; i++) app.get('/r' + i, async () => 'ok')
-await app.ready()
-await app.inject({ url: '/r0', headers: { origin: 'https://a.com' } })
-const files = Object.keys(createRequire(import.meta.url).cache)
-console.log(JSON.stringify(${JSON.stringify(OPTIONAL)}.filter((name) => files.some((f) => f.includes('/node_modules/' + name + '/')))))`
-  return JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', code], { cwd: root, encoding: 'utf8' }))
+const Fastify = require('fastify')
+const cors = require('fastify-cors-policy')
+const { originLookup } = cors
+async function main () {
+  const app = Fastify()
+  await app.register(cors, ${options})
+  for (let i = 0; i < 10; i++) app.get('/r' + i, async () => 'ok')
+  await app.ready()
+  await app.inject({ url: '/r0', headers: { origin: 'https://a.com' } })
+  const files = Object.keys(require.cache)
+  console.log(JSON.stringify(${JSON.stringify(OPTIONAL)}.filter((name) => files.some((f) => f.includes('/node_modules/' + name + '/')))))
+}
+main()`
+  return JSON.parse(execFileSync(process.execPath, ['--input-type=commonjs', '-e', code], { cwd: root, encoding: 'utf8' }))
 }
 
 test('exact origins load none of the optional libraries', async (t) => {
