@@ -1,16 +1,28 @@
 // What importing and registering the plugin loads: the libraries behind patterns (tldts), lookups
 // (lru-cache), RegExp analysis (recheck) and the TypeBox schemas load only when an app uses them.
 // Each case runs in a fresh process on the built package.
-import { test } from 'tap'
+import t, { test } from 'tap'
 import { execFileSync } from 'node:child_process'
-import { resolve } from 'node:path'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
 
 const root = resolve(import.meta.dirname, '../..')
 const OPTIONAL = ['tldts', 'lru-cache', 'recheck', '@sinclair/typebox', 'vary']
 
+// Libraries may load as CommonJS (then they are in require.cache) or as ES modules (lru-cache's
+// ES build, through the plugin's dynamic import): a module resolve hook records the latter.
+const dir = mkdtempSync(join(tmpdir(), 'cold-start-'))
+writeFileSync(join(dir, 'hooks.mjs'), `import { appendFileSync } from 'node:fs'
+export async function resolve (specifier, context, next) {
+  const found = await next(specifier, context)
+  appendFileSync(process.env.RESOLVED_LOG, found.url + '\\n')
+  return found
+}`)
+writeFileSync(join(dir, 'register.mjs'), "import { register } from 'node:module'\nregister('./hooks.mjs', import.meta.url)\n")
+
 /** The optional libraries loaded by a process that registers the plugin with `options` (JavaScript source) and serves one request. */
 function loadedWith (options: string): string[] {
-  // CommonJS, so every library loaded (the dynamic imports become require() in this build) is in require.cache.
   const code = `
 const Fastify = require('fastify')
 const cors = require('fastify-cors-policy')
@@ -22,11 +34,18 @@ async function main () {
   await app.ready()
   await app.inject({ url: '/r0', headers: { origin: 'https://a.com' } })
   const files = Object.keys(require.cache)
-  console.log(JSON.stringify(${JSON.stringify(OPTIONAL)}.filter((name) => files.some((f) => f.includes('/node_modules/' + name + '/')))))
+  console.log(JSON.stringify(files))
 }
 main()`
-  return JSON.parse(execFileSync(process.execPath, ['--input-type=commonjs', '-e', code], { cwd: root, encoding: 'utf8' }))
+  const log = join(dir, `resolved-${Math.random()}.log`)
+  writeFileSync(log, '')
+  const required: string[] = JSON.parse(execFileSync(process.execPath, ['--import', join(dir, 'register.mjs'), '--input-type=commonjs', '-e', code],
+    { cwd: root, encoding: 'utf8', env: { ...process.env, RESOLVED_LOG: log } }))
+  const files = [...required, ...readFileSync(log, 'utf8').split('\n')]
+  return OPTIONAL.filter((name) => files.some((f) => f.includes(`/node_modules/${name}/`)))
 }
+
+t.teardown(() => rmSync(dir, { recursive: true, force: true }))
 
 test('exact origins load none of the optional libraries', async (t) => {
   t.same(loadedWith("{ origin: ['https://a.com', 'https://b.com'], credentials: true }"), [])
