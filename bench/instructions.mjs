@@ -74,6 +74,57 @@ function send (port, agent, request) {
 
 const started = Date.now()
 const fmt = (x) => Math.round(x).toLocaleString('en-US')
+
+// Cold start: a whole process each, counted from start to exit. Its own cost is the count minus
+// the process that stops after Fastify's import (or after bare Fastify's build and ready).
+const plugin = new URL('../dist/esm/index.js', import.meta.url).href
+const APP = (importLine, options) => `import Fastify from 'fastify'
+${importLine}
+const app = Fastify()
+${options === null ? '' : `await app.register(cors, ${options})`}
+for (let i = 0; i < 50; i++) { app.get('/r' + i + '/:id', async () => 'ok'); app.post('/r' + i, async () => 'ok') }
+await app.ready()`
+const COLD = [
+  ['import Fastify only', "await import('fastify')"],
+  ['import Fastify + this plugin', `await import('fastify'); await import('${plugin}')`],
+  ['import Fastify + @fastify/cors', "await import('fastify'); await import('@fastify/cors')"],
+  ['bare Fastify, 100 routes, ready', APP('', null)],
+  ['this plugin, 2 exact origins, 100 routes, ready', APP(`import cors from '${plugin}'`, "{ origin: ['https://a.example.com', 'https://b.example.com'] }")],
+  ['@fastify/cors, 2 exact origins, 100 routes, ready', APP("import cors from '@fastify/cors'", "{ origin: ['https://a.example.com', 'https://b.example.com'] }")],
+  ['this plugin, a pattern, 100 routes, ready', APP(`import cors from '${plugin}'`, "{ origin: 'https://*.example.com' }")],
+  ['@fastify/cors, the RegExp for it, 100 routes, ready', APP("import cors from '@fastify/cors'", '{ origin: /^https:\\/\\/[a-z0-9-]+\\.example\\.com$/ }')]
+]
+
+function coldCount (code) {
+  const dir = mkdtempSync(join(tmpdir(), 'cors-cold-'))
+  try {
+    const out = join(dir, 'out')
+    const run = spawnSync('valgrind', ['--tool=callgrind', '--smc-check=all-non-file', `--callgrind-out-file=${out}`,
+      process.execPath, ...NODE_FLAGS, '--input-type=module', '-e', code], { cwd: fileURLToPath(new URL('..', import.meta.url)), encoding: 'utf8' })
+    if (run.status !== 0) throw new Error(run.stderr)
+    return Number(/^(?:summary|totals): (\d+)/m.exec(readFileSync(out, 'utf8'))[1])
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+if (process.env.BENCH_COLD !== '0') {
+  console.log(`node ${process.version}; callgrind; cold start: whole processes, instructions (millions)\n`)
+  console.log('| process | instructions | beyond Fastify | ratio to Fastify\'s own |')
+  console.log('| --- | ---: | ---: | ---: |')
+  const counts = COLD.map(([name, code]) => [name, coldCount(code)])
+  const node = coldCount('')
+  const m = (x) => (x / 1e6).toFixed(1)
+  for (const [name, count] of counts) {
+    const base = name.startsWith('import') ? counts[0][1] : counts[3][1]
+    const own = base - node
+    console.log(`| ${name} | ${m(count)} | ${name === counts[0][0] || name === counts[3][0] ? `(Fastify: ${m(own)} beyond an empty node)` : m(count - base)} | ` +
+      `${name === counts[0][0] || name === counts[3][0] ? '' : ((count - base) / own).toFixed(3)} |`)
+  }
+  console.log('')
+}
+if (process.env.BENCH_ONLY === 'cold') process.exit(0)
+
 console.log(`node ${process.version}; callgrind; ${WARMUP} warm-up requests, then ${REPEAT + 1} batches of ${N}; instructions per request = a batch's count / ${N}\n`)
 console.log('| workload | bare | floor | @fastify/cors | fastify-cors-policy | policy overhead ÷ @fastify/cors overhead | policy overhead ÷ floor overhead |')
 console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |')

@@ -4,30 +4,30 @@ import type {
   RawRequestDefaultExpression, RawServerBase, RawServerDefault, RouteGenericInterface, RouteOptions
 } from 'fastify'
 import fp from 'fastify-plugin'
-import { kAllowed, kPolicy, originHook, sendHeaders } from './actual.js'
-import { FST_CORS_ALREADY_REGISTERED, FST_CORS_DUPLICATE_POLICY } from './errors.js'
-import type { OriginMatcher } from './origin.js'
-import { compilePolicy, mergePolicy, type CompiledPolicy } from './policy.js'
-import { addMethod, loadRouter, pathEntry, pathTable, policyOf, type PathTable } from './paths.js'
-import { continuePreflight, preflightHook, preflightStrategy, STRATEGY } from './preflight.js'
-import { explain, policies, printPolicies, type ExplainInput, type Explanation, type PolicyRow } from './explain.js'
-import { findUncovered } from './uncovered.js'
-import { checkMerged, checkPublicSuffixes, insecureOrigins, readPolicy, regExpsOf, subdomainPatterns } from './validate.js'
-import { loadPublicSuffixList } from './origin-pattern.js'
-import { Problems } from './problems.js'
-import { checkBacktracking } from './regexp-safety.js'
-import type { CorsOptions, CorsPolicy, OriginOption, RouteCors } from './schema.js'
+import { kAllowed, kPolicy, originHook, sendHeaders } from './serve/actual.js'
+import { FST_CORS_ALREADY_REGISTERED, FST_CORS_DUPLICATE_POLICY } from './shared/errors.js'
+import type { OriginMatcher } from './origins/origin.js'
+import { compilePolicy, mergePolicy, type CompiledPolicy } from './config/policy.js'
+import { addMethod, loadRouter, pathEntry, pathTable, policyOf, type PathTable } from './serve/paths.js'
+import { continuePreflight, preflightHook, preflightStrategy, STRATEGY } from './serve/preflight.js'
+import { explain, policies, printPolicies, type CorsTools } from './explain/explain.js'
+import { findUncovered } from './serve/uncovered.js'
+import { checkMerged, checkPublicSuffixes, insecureOrigins, readPolicy, regExpsOf, subdomainPatterns } from './config/validate.js'
+import { loadPublicSuffixList } from './origins/origin-pattern.js'
+import { Problems } from './shared/problems.js'
+import { checkBacktracking } from './origins/regexp-safety.js'
+import type { CorsOptions, CorsPolicy, OriginOption, RouteCors } from './config/schema.js'
 
 // Types only: the TypeBox schemas are in the `fastify-cors-policy/schema` sub-path, so importing
 // the plugin does not load TypeBox.
 export type {
   CorsOptions, CorsPolicy, OriginFunction, OriginOption, OriginString, RegistrationOptions, RouteCors
-} from './schema.js'
-export * as errors from './errors.js'
-export { OriginSet } from './origin-set.js'
-export { originLookup, type OriginLookup, type OriginLookupFunction, type OriginLookupOptions } from './origin-lookup.js'
-export type { ExplainInput, Explanation, PolicyRow } from './explain.js'
-export * as fetchModel from './fetch-model.js'
+} from './config/schema.js'
+export * as errors from './shared/errors.js'
+export { OriginSet } from './origins/origin-set.js'
+export { originLookup, type OriginLookup, type OriginLookupFunction, type OriginLookupOptions } from './origins/origin-lookup.js'
+export type { CorsTools, ExplainInput, Explanation, PolicyRow } from './explain/explain.js'
+export * as fetchModel from './browser/fetch-model.js'
 
 declare module 'fastify' {
   // Same type parameters as Fastify's own declaration, so the two merge.
@@ -54,16 +54,6 @@ declare module 'fastify' {
     /** The `@fastify/cors` form of the route option `cors`. Prefer `cors` on the route: typos there fail to compile. */
     cors?: RouteCors
   }
-}
-
-/** `fastify.cors`: answers "why was this blocked?" and lists the effective policies. */
-export interface CorsTools {
-  /** The policy, the preflight and the answers for a request a page would make, with the verdict. */
-  explain (input: ExplainInput): Promise<Explanation>
-  /** Every method of every path with a policy, and the policy that governs it. */
-  policies (): PolicyRow[]
-  /** policies() as a printable table. */
-  printPolicies (): string
 }
 
 /** Marks the OPTIONS routes the plugin adds, so its own onRoute hook skips them. */

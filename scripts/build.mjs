@@ -16,19 +16,28 @@ for (const project of ['tsconfig.esm.json', 'tsconfig.cjs.json']) {
 }
 writeFileSync('dist/cjs/package.json', '{ "type": "commonjs" }\n')
 
-// The plugin's entry, one file per format, from lib/ (tsc's .d.ts files stay the types).
-for (const [format, outfile] of [['esm', 'dist/esm/index.js'], ['cjs', 'dist/cjs/index.js']]) {
-  buildSync({
-    entryPoints: ['lib/index.ts'],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format,
-    target: 'node20',
-    packages: 'external',
-    sourcemap: true,
-    logLevel: 'warning'
-  })
+// Each public entry, one file per format, from lib/ (tsc's .d.ts files stay the types; an entry
+// whose source sits in a stage folder gets a .d.ts at the top that re-exports it).
+const ENTRIES = { index: 'lib/index.ts', inspector: 'lib/inspector/inspector.ts', schema: 'lib/config/schema.ts', cli: 'lib/browser/cli.ts' }
+for (const [name, source] of Object.entries(ENTRIES)) {
+  for (const format of ['esm', 'cjs']) {
+    buildSync({
+      entryPoints: [source],
+      outfile: `dist/${format}/${name}.js`,
+      bundle: true,
+      platform: 'node',
+      format,
+      target: 'node20',
+      packages: 'external',
+      sourcemap: true,
+      logLevel: 'warning'
+    })
+    const declared = source.replace(/^lib\//, '').replace(/\.ts$/, '')
+    if (declared !== name) {
+      const defaults = readFileSync(`dist/${format}/${declared}.d.ts`, 'utf8').includes('export default') ? `export { default } from './${declared}.js'\n` : ''
+      writeFileSync(`dist/${format}/${name}.d.ts`, `export * from './${declared}.js'\n${defaults}`)
+    }
+  }
 }
 
 // As every @fastify plugin: require() returns the plugin itself, with the named exports on it

@@ -1,7 +1,7 @@
 import { test } from 'tap'
 import Fastify from 'fastify'
 import cors, { definePolicy, errors, fastifyCorsPolicy, originsFromEnv, parsePolicy } from '../lib/index.js'
-import { CorsPolicySchema, RouteCorsSchema } from '../lib/schema.js'
+import { CorsPolicySchema, RouteCorsSchema } from '../lib/config/schema.js'
 import { Value } from '@sinclair/typebox/value'
 import { ok } from './helpers.js'
 

@@ -6,7 +6,7 @@ import { test } from 'tap'
 import fc from 'fast-check'
 import Fastify from 'fastify'
 import cors, { type CorsPolicy } from '../lib/index.js'
-import { corsCheck, isSafelistedMethod, needsPreflight, preflightCheck, preflightHeaders, unsafeHeaderNames, type PageRequest } from '../lib/fetch-model.js'
+import { corsCheck, isSafelistedMethod, needsPreflight, preflightCheck, preflightHeaders, unsafeHeaderNames, type PageRequest } from '../lib/browser/fetch-model.js'
 
 const ORIGINS = ['https://a.com', 'https://b.com', 'http://c.test:8080', 'https://x.a.com', 'https://y.x.a.com', 'http://c.test']
 // Origin patterns, checked below by a RegExp written here, not by the plugin's matcher.

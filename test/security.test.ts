@@ -1,5 +1,5 @@
 import { test } from 'tap'
-import { LOG_INTERVAL } from '../lib/actual.js'
+import { LOG_INTERVAL } from '../lib/shared/log-throttle.js'
 import Fastify from 'fastify'
 import cors from '../lib/index.js'
 import { build, corsHeaders, heapGrowth, logCapture, ok, preflight, refusal } from './helpers.js'

@@ -1,96 +1,164 @@
-// `fastify-cors-policy check` predicts Chromium's console message word for word: the same request
-// from a real page and from check(), against a plain node:http server answering each failure kind.
+// `fastify-cors-policy check` against servers on this machine: this plugin, @fastify/cors and a
+// plain node:http server; its exit statuses, its JSON, and its usage and network errors.
 import { test } from 'tap'
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import Fastify, { type FastifyInstance } from 'fastify'
+import fastifyCors from '@fastify/cors'
+import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import type { ConsoleMessage } from 'playwright-core'
-import { check } from '../../lib/check.js'
-import { launch, pageFetch, servePage } from './chromium.js'
+import cors from '../../lib/index.js'
+import { check, CheckError, networkError } from '../../lib/browser/check.js'
+import { main } from '../../lib/browser/cli.js'
 
-type Answer = (req: IncomingMessage, res: ServerResponse, origin: string) => void
+const PAGE = 'https://app.example.com'
 
-const CASES: Array<{ name: string, path: string, init: RequestInit, headers?: Record<string, string>, answer: Answer }> = [
-  { name: 'no Access-Control-Allow-Origin', path: '/none', init: {}, answer: (req, res) => { res.end('x') } },
-  { name: 'another origin', path: '/wrong', init: {}, answer: (req, res) => { res.setHeader('access-control-allow-origin', 'https://other.example'); res.end('x') } },
-  { name: 'two origins', path: '/two', init: {}, answer: (req, res, o) => { res.setHeader('access-control-allow-origin', `${o}, https://other.example`); res.end('x') } },
-  { name: "'*' with credentials", path: '/star', init: { credentials: 'include' }, answer: (req, res) => { res.setHeader('access-control-allow-origin', '*'); res.end('x') } },
-  { name: 'no Access-Control-Allow-Credentials', path: '/nocred', init: { credentials: 'include' }, answer: (req, res, o) => { res.setHeader('access-control-allow-origin', o); res.end('x') } },
-  {
-    name: 'a method not allowed',
-    path: '/method',
-    init: { method: 'PUT' },
-    answer: (req, res, o) => { res.setHeader('access-control-allow-origin', o); res.setHeader('access-control-allow-methods', 'GET'); res.statusCode = 204; res.end() }
-  },
-  {
-    name: 'a header not allowed',
-    path: '/header',
-    init: { method: 'PUT', headers: { 'content-type': 'application/json', 'x-debug': '1' } },
-    headers: { 'content-type': 'application/json', 'x-debug': '1' },
-    answer: (req, res, o) => {
-      res.setHeader('access-control-allow-origin', o)
-      res.setHeader('access-control-allow-methods', 'PUT')
-      res.setHeader('access-control-allow-headers', 'content-type')
-      res.statusCode = 204
-      res.end()
-    }
-  },
-  {
-    name: 'a preflight naming another origin',
-    path: '/pre-wrong',
-    init: { method: 'DELETE' },
-    answer: (req, res) => { res.setHeader('access-control-allow-origin', 'https://other.example'); res.statusCode = 204; res.end() }
-  },
-  {
-    name: 'a credentialed preflight without Access-Control-Allow-Credentials',
-    path: '/pre-nocred',
-    init: { method: 'DELETE', credentials: 'include' },
-    answer: (req, res, o) => { res.setHeader('access-control-allow-origin', o); res.setHeader('access-control-allow-methods', 'DELETE'); res.statusCode = 204; res.end() }
-  },
-  { name: 'a preflight without Access-Control-Allow-Origin', path: '/pre-none', init: { method: 'DELETE' }, answer: (req, res) => { res.statusCode = 204; res.end() } },
-  {
-    name: 'a preflight without an ok status',
-    path: '/status',
-    init: { method: 'DELETE' },
-    answer: (req, res, o) => { res.setHeader('access-control-allow-origin', o); res.setHeader('access-control-allow-methods', 'DELETE'); res.statusCode = 401; res.end() }
-  },
-  {
-    name: 'a redirected preflight',
-    path: '/redirect',
-    init: { method: 'DELETE' },
-    answer: (req, res, o) => { res.setHeader('access-control-allow-origin', o); res.statusCode = 307; res.setHeader('location', '/elsewhere'); res.end() }
+async function listen (app: FastifyInstance): Promise<string> {
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  return `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`
+}
+
+/** Runs the command; returns its exit status and what it printed. */
+async function run (...argv: string[]): Promise<{ code: number, out: string, err: string }> {
+  let out = ''
+  let err = ''
+  const write = { out: process.stdout.write, err: process.stderr.write }
+  process.stdout.write = ((s: string) => { out += s; return true }) as typeof process.stdout.write
+  process.stderr.write = ((s: string) => { err += s; return true }) as typeof process.stderr.write
+  try {
+    return { code: await main(argv), out, err }
+  } finally {
+    process.stdout.write = write.out
+    process.stderr.write = write.err
   }
-]
+}
 
-test("check() predicts Chromium's console message for each kind of failure", async (t) => {
-  const page = await servePage('127.0.0.1')
-  const api = createServer((req, res) => {
-    const found = CASES.find((c) => req.url === c.path)
-    if (found === undefined) { res.statusCode = 404; res.end(); return }
-    found.answer(req, res, page.origin)
+test('against this plugin: allowed, blocked at the preflight with the fix, and the exit status', async (t) => {
+  const app = Fastify()
+  await app.register(cors, { origin: [PAGE], exposedHeaders: ['x-total'] })
+  app.get('/items', async (req, reply) => reply.header('x-total', '3').send('[]'))
+  app.put('/items/:id', { cors: { allowedHeaders: ['content-type'] } }, async () => 'ok')
+  const base = await listen(app)
+  t.teardown(() => app.close())
+
+  const ok = await run('check', `${base}/items`, '--origin', PAGE)
+  t.equal(ok.code, 0)
+  t.match(ok.out, /No preflight: a simple request/)
+  t.match(ok.out, /✔ Allowed: the page may read the response \(HTTP 200\)\n {2}The page may read: .*x-total/)
+
+  const put = await run('check', `${base}/items/7`, '-o', PAGE, '-X', 'put', '-H', 'content-type: application/json', '-H', 'X-Debug: 1')
+  t.equal(put.code, 1)
+  t.match(put.out, /^Preflight: OPTIONS .*\/items\/7\n {4}origin: https:\/\/app\.example\.com\n {4}access-control-request-method: PUT\n {4}access-control-request-headers: content-type,x-debug\n {2}answer: HTTP 204/)
+  t.match(put.out, /✘ Blocked at the preflight: header 'x-debug' is not in Access-Control-Allow-Headers/)
+  t.match(put.out, /Chromium console:\n {2}Access to fetch at '.*\/items\/7' from origin 'https:\/\/app\.example\.com' has been blocked by CORS policy: Request header field x-debug is not allowed by Access-Control-Allow-Headers in preflight response\./)
+  t.match(put.out, /Fix: list x-debug in Access-Control-Allow-Headers of the preflight answer/)
+
+  const json = await run('check', `${base}/items/7`, '--origin', 'https://evil.example', '-X', 'PUT', '--json')
+  t.equal(json.code, 1)
+  const report = JSON.parse(json.out)
+  t.match(report, { allowed: false, preflight: { response: { status: 204, headers: {} } }, actual: null, fix: /Access-Control-Allow-Origin: https:\/\/evil\.example/ })
+  t.match(report.console, /Response to preflight request doesn't pass access control check: No 'Access-Control-Allow-Origin' header is present/)
+})
+
+test('against @fastify/cors and plain node:http servers', async (t) => {
+  const other = Fastify()
+  await other.register(fastifyCors, { origin: 'https://other.example', credentials: true })
+  other.get('/x', async () => 'x')
+  const base = await listen(other)
+  t.teardown(() => other.close())
+  const mismatch = await check({ url: `${base}/x`, origin: PAGE })
+  t.match(mismatch, { allowed: false, verdict: /Access-Control-Allow-Origin 'https:\/\/other\.example' is not the page's origin/ })
+  t.match(mismatch.console, /has a value 'https:\/\/other\.example' that is not equal to the supplied origin\. Have the server send the header with a valid value\.$/)
+
+  const plain: Server = createServer((req, res) => {
+    if (req.url === '/moved') { res.writeHead(302, { location: '/new', 'access-control-allow-origin': '*' }); res.end(); return }
+    if (req.url === '/pre-moved') { res.writeHead(307, { location: 'https://elsewhere.example/x' }); res.end(); return }
+    if (req.url === '/star') { res.writeHead(200, { 'access-control-allow-origin': '*' }); res.end('x'); return }
+    res.writeHead(200, { 'access-control-allow-origin': PAGE })
+    res.end('x')
   })
-  await new Promise<void>((resolve) => api.listen(0, 'localhost', resolve))
-  const API = `http://localhost:${(api.address() as AddressInfo).port}`
-  const browser = await launch()
-  t.teardown(async () => { await browser.close(); api.close(); page.server.close() })
-  const tab = await browser.newPage()
-  await tab.goto(page.origin)
-  for (const c of CASES) {
-    const errors: string[] = []
-    const listen = (msg: ConsoleMessage): void => { if (msg.type() === 'error') errors.push(msg.text()) }
-    tab.on('console', listen)
-    const outcome = await pageFetch(tab, API + c.path, c.init)
-    const deadline = Date.now() + 5000
-    while (!errors.some((e) => e.startsWith('Access to fetch')) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25))
-    tab.off('console', listen)
-    const report = await check({
-      url: API + c.path,
-      origin: page.origin,
-      method: c.init.method,
-      headers: c.headers,
-      credentials: c.init.credentials === 'include'
-    })
-    t.ok(outcome.blocked, `${c.name}: Chromium blocks it`)
-    t.equal(report.allowed, false, `${c.name}: check says blocked`)
-    t.equal(report.console, errors.find((e) => e.startsWith('Access to fetch')), `${c.name}: the same console message`)
+  await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => plain.close())
+  const url = `http://127.0.0.1:${(plain.address() as AddressInfo).port}`
+  t.match(await check({ url: `${url}/x`, origin: PAGE, credentials: true }), {
+    allowed: false,
+    console: /The value of the 'Access-Control-Allow-Credentials' header in the response is '' which must be 'true'/,
+    fix: /needs Access-Control-Allow-Credentials: true/
+  })
+  t.match(await check({ url: `${url}/star`, origin: PAGE, credentials: true }), { allowed: false, console: /must not be the wildcard '\*'/, fix: /must echo the page's origin/ })
+  t.match(await check({ url: `${url}/moved`, origin: PAGE }), { allowed: false, console: null, verdict: /^redirected \(HTTP 302 to \/new\)/, fix: /run check on http:\/\/127\.0\.0\.1:\d+\/new/ })
+  t.match(await check({ url: `${url}/pre-moved`, origin: PAGE, method: 'DELETE' }), {
+    allowed: false,
+    console: /Response to preflight request doesn't pass access control check: Redirect is not allowed for a preflight request\.$/,
+    fix: /call the final URL in fetch\(\) \(https:\/\/elsewhere\.example\/x\)/
+  })
+  const ok = await check({ url: `${url}/x`, origin: PAGE })
+  t.match(ok, { allowed: true, console: null, fix: null, preflight: null })
+
+  const kinds: Server = createServer((req, res) => {
+    if (req.url === '/two') res.writeHead(200, { 'access-control-allow-origin': `${PAGE}, https://b.example` })
+    else if (req.url === '/status') res.writeHead(401, { 'access-control-allow-origin': PAGE })
+    else if (req.url === '/method') res.writeHead(204, { 'access-control-allow-origin': PAGE, 'access-control-allow-methods': 'GET' })
+    else if (req.url === '/nothing') res.writeHead(200)
+    else res.writeHead(204, { 'access-control-allow-origin': PAGE })
+    res.end()
+  })
+  await new Promise<void>((resolve) => kinds.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => kinds.close())
+  const at = `http://127.0.0.1:${(kinds.address() as AddressInfo).port}`
+  t.match(await check({ url: `${at}/two`, origin: PAGE }), { console: /contains multiple values 'https:\/\/app\.example\.com, https:\/\/b\.example', but only one is allowed/, fix: /send one Access-Control-Allow-Origin value in the response/ })
+  t.match(await check({ url: `${at}/status`, origin: PAGE, method: 'DELETE' }), { console: /doesn't pass access control check: It does not have HTTP ok status\.$/, fix: /answer the preflight with a 2xx status/ })
+  t.match(await check({ url: `${at}/method`, origin: PAGE, method: 'DELETE' }), { console: /Method DELETE is not allowed by Access-Control-Allow-Methods in preflight response\.$/, fix: 'list DELETE in Access-Control-Allow-Methods of the preflight answer' })
+  const bare = await run('check', `${at}/bare`, '--origin', PAGE)
+  t.equal(bare.code, 0)
+  t.match(bare.out, /The page may read: \(no headers\) and the body/)
+  const none = await run('check', `${at}/nothing`, '--origin', PAGE)
+  t.equal(none.code, 1)
+  t.match(none.out, /answer: HTTP 200\n {4}\(no CORS headers\)/)
+  t.match(none.out, /Fix: the response needs Access-Control-Allow-Origin: https:\/\/app\.example\.com \(or '\*' for a public resource fetched without credentials\); if the server means to allow this page, check that its CORS layer runs for this path and method\n/)
+})
+
+test('usage and network errors exit 2 with a clear message', async (t) => {
+  const cases: Array<[string[], RegExp]> = [
+    [['check', 'http://127.0.0.1:1/x'], /^Usage: fastify-cors-policy check/],
+    [['nope'], /^Usage:/],
+    [['check', 'http://x', '--origin', PAGE, '--bogus'], /Unknown option '--bogus'/],
+    [['check', 'http://127.0.0.1:1/x', '--origin', 'app.example.com'], /--origin 'app\.example\.com' is not an origin; write it as scheme:\/\/host\[:port\]/],
+    [['check', 'http://127.0.0.1:1/x', '--origin', 'https://app.example.com/'], /is not what a browser sends; use 'https:\/\/app\.example\.com'/],
+    [['check', 'not a url', '--origin', PAGE], /'not a url' is not a URL/],
+    [['check', 'ftp://a.com/x', '--origin', PAGE], /is not an http\(s\) URL/],
+    [['check', 'http://127.0.0.1:1/x', '--origin', PAGE, '-H', 'nocolon'], /-H 'nocolon': write a header as 'name: value'/],
+    [['check', 'http://127.0.0.1:1/x', '--origin', PAGE, '--timeout', '0'], /--timeout '0': a whole number of milliseconds/],
+    [['check', 'http://127.0.0.1:1/x', '--origin', PAGE], /connection refused by 127\.0\.0\.1:1: is the server running on that port\?/],
+    [['check', 'https://127.0.0.1:1/x', '--origin', PAGE], /connection refused by 127\.0\.0\.1:1/]
+  ]
+  for (const [argv, message] of cases) {
+    const res = await run(...argv)
+    t.equal(res.code, 2, argv.join(' '))
+    t.match(res.err, message)
   }
+  const json = await run('check', 'http://127.0.0.1:1/x', '--origin', PAGE, '--json')
+  t.same(JSON.parse(json.out), { error: 'connection refused by 127.0.0.1:1: is the server running on that port?', code: 'ECONNREFUSED' })
+  const help = await run('--help')
+  t.equal(help.code, 0)
+  t.match(help.out, /Exit status: 0 readable, 1 blocked by the browser, 2 usage or network error\./)
+
+  const hung: Server = createServer(() => {})
+  await new Promise<void>((resolve) => hung.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => { hung.closeAllConnections(); hung.close() })
+  const slow = await run('check', `http://127.0.0.1:${(hung.address() as AddressInfo).port}/x`, '--origin', PAGE, '--timeout', '100')
+  t.equal(slow.code, 2)
+  t.match(slow.err, /no answer from 127\.0\.0\.1:\d+ within 100 ms \(--timeout\)/)
+})
+
+test('network errors are named: DNS, TLS, reset, and anything else', async (t) => {
+  const url = new URL('https://api.example.com/x')
+  const named = (code: string, message = 'boom') => networkError(Object.assign(new Error(message), { code }), url)
+  t.match(named('ENOTFOUND'), { code: 'ENOTFOUND', message: 'DNS: could not resolve api.example.com (ENOTFOUND)' })
+  t.match(named('EAI_AGAIN'), { message: /^DNS: could not resolve/ })
+  t.match(named('CERT_HAS_EXPIRED', 'certificate has expired'), { message: 'TLS: certificate has expired (CERT_HAS_EXPIRED)' })
+  t.match(named('ERR_TLS_CERT_ALTNAME_INVALID'), { message: /^TLS: / })
+  t.match(named('ECONNRESET'), { message: 'api.example.com closed the connection before answering' })
+  t.match(named('EPIPE', 'broken'), { message: 'api.example.com: broken (EPIPE)' })
+  t.match(networkError(new Error('no code'), url), { message: 'api.example.com: no code (ERROR)' })
+  const own = new CheckError('mine', 'TIMEOUT')
+  t.equal(networkError(own, url), own)
 })

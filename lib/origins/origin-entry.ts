@@ -1,0 +1,96 @@
+import type { Problems } from '../shared/problems.js'
+import { parsePattern } from './origin-pattern.js'
+
+// What an allow-list entry must look like: exact origins as browsers send them, and RegExps'
+// shape (anchors, dots). Shared by policies and OriginSets.
+
+const SPECIAL_SCHEMES = new Set(['http:', 'https:', 'ws:', 'wss:', 'ftp:'])
+
+/** The origin a browser would send for `entry`, or null if `entry` has parts an origin cannot have. */
+function serialise (url: URL): string {
+  // For non-special schemes (chrome-extension:, moz-extension:) URL#origin is the string 'null'.
+  return SPECIAL_SCHEMES.has(url.protocol) ? url.origin : `${url.protocol}//${url.host}`
+}
+
+/**
+ * Reports allow-list entries a browser can never send, naming the value it would send instead.
+ * Browsers serialise `Origin` as scheme://host[:port]: lowercase, no path, no default port.
+ */
+export function checkOriginEntry (entry: string, problems: Problems): void {
+  if (entry === 'null') return // sandboxed iframes and file: pages send `Origin: null`
+  if (entry.includes('*')) {
+    parsePattern(entry, problems)
+    return
+  }
+  let url: URL
+  try {
+    url = new URL(entry)
+  } catch {
+    problems.origin(`origin '${entry}' is not an origin; write it as scheme://host[:port], e.g. 'https://app.example.com'`)
+    return
+  }
+  if (url.protocol === 'file:') {
+    problems.origin(`origin '${entry}': pages loaded from file: send \`Origin: null\`, never a file: origin; ` +
+      "allow 'null' with allowNullOrigin: true if you must (anyone can send it)")
+    return
+  }
+  if (url.port === '0' || url.hostname.startsWith('.') || url.hostname.includes('..')) {
+    problems.origin(`origin '${entry}' has ${url.port === '0' ? 'port 0' : 'an empty host label'}, which no browser sends; write scheme://host[:port]`)
+    return
+  }
+  const expected = serialise(url)
+  const extra = url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '' ||
+    (url.pathname !== '' && url.pathname !== '/')
+  if (url.host === '') problems.origin(`origin '${entry}' has no host; write it as scheme://host[:port]`)
+  else if (extra || expected !== entry) {
+    problems.origin(`origin '${entry}' is not what a browser sends in Origin ` +
+      `(scheme://host[:port], no path, no trailing slash, lowercase, no default port); use '${expected}'`)
+  }
+}
+
+/**
+ * Walks a RegExp source outside escapes and character classes: reports a top-level `|` (which
+ * unanchors the branches) and a `.` that is a literal separator (not followed by a quantifier).
+ */
+function scanSource (source: string): { topLevelBar: boolean, looseDot: boolean } {
+  let depth = 0
+  let inClass = false
+  let topLevelBar = false
+  let looseDot = false
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i]
+    if (c === '\\') { i++; continue }
+    if (inClass) { if (c === ']') inClass = false; continue }
+    if (c === '[') inClass = true
+    else if (c === '(') depth++
+    else if (c === ')') depth--
+    else if (c === '|' && depth === 0) topLevelBar = true
+    else if (c === '.' && !'*+?{'.includes(source[i + 1] ?? '')) looseDot = true
+  }
+  return { topLevelBar, looseDot }
+}
+
+/**
+ * What is wrong with a RegExp's shape, or null: not anchored at both ends (/example\.com/ also
+ * matches https://example.com.evil.net), or a bare `.` between host labels
+ * (/^https:\/\/app.example\.com$/ matches https://appXexample.com). Whether it can backtrack
+ * catastrophically is judged apart, by regexp-safety.ts, at registration.
+ */
+export function regExpShapeProblem (re: RegExp): string | null {
+  const name = `origin ${String(re)}`
+  const { topLevelBar, looseDot } = scanSource(re.source)
+  if (!re.source.startsWith('^') || !re.source.endsWith('$') || re.source.endsWith('\\$') || topLevelBar) {
+    return `${name} is not anchored at both ends, so it also matches origins such as ` +
+      "'https://example.com.evil.net'; write it as /^https:\\/\\/(app|admin)\\.example\\.com$/ (^ first, $ last, alternatives in a group)"
+  }
+  if (looseDot) {
+    return `${name} has an unescaped '.', which matches any character ` +
+      "(a host 'appXexample.com' would pass); write \\. for a literal dot"
+  }
+  return null
+}
+
+export function checkOriginRegExp (re: RegExp, problems: Problems): void {
+  const problem = regExpShapeProblem(re)
+  if (problem !== null) problems.unsafe(problem)
+}

@@ -1,0 +1,180 @@
+// lib/serve: the request path: the path table, preflight answers, actual responses' headers, Vary.
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
+import { stateless } from '../config/compat.js'
+import { originRefused } from './fixes.js'
+import type { CompiledPolicy } from '../config/policy.js'
+import { addVary } from './vary.js'
+import { LogThrottle, suppressedNote } from '../shared/log-throttle.js'
+import { listen, thenableOf, type Box } from '../shared/settle.js'
+
+/** Request decorations, declared up front so every request object keeps one shape. */
+export const kPolicy = Symbol('fastify-cors-policy.policy')
+export const kAllowed = Symbol('fastify-cors-policy.allowed')
+
+interface Decided {
+  [kPolicy]: CompiledPolicy | null
+  [kAllowed]: boolean
+}
+
+type OnSendDone = (err: Error | null, payload?: unknown) => void
+
+const throttles = new WeakMap<CompiledPolicy, LogThrottle>()
+
+/**
+ * Logs why an origin function failed; the request is then denied CORS, never failed. Repeats
+ * within LOG_INTERVAL are counted, and the count goes with the next line.
+ */
+export function logOriginError (request: FastifyRequest, policy: CompiledPolicy, err: unknown): void {
+  let throttle = throttles.get(policy)
+  if (throttle === undefined) throttles.set(policy, throttle = new LogThrottle())
+  const suppressed = throttle.next()
+  if (suppressed === null) return
+  request.log.error({ err, policy: policy.label, suppressed },
+    `fastify-cors-policy: origin function failed; CORS denied${suppressedNote(suppressed)}`)
+}
+
+/**
+ * Whether an origin function's answer admits `origin`: `true`, or (as @fastify/cors reads it) an
+ * origin value that names it: the origin itself, '*' (without credentials), a RegExp, a list.
+ */
+function admits (answer: unknown, origin: string, credentials: boolean): boolean {
+  if (answer === true) return true
+  if (typeof answer === 'string') return answer === origin || (answer === '*' && !credentials)
+  if (answer instanceof RegExp) return (stateless(answer) as RegExp).test(origin)
+  return Array.isArray(answer) && answer.some((a) => admits(a, origin, credentials))
+}
+
+/** Why an answer is not one an origin function may give, or null: it is then denied and logged. */
+function wrongAnswer (answer: unknown): Error | null {
+  if (typeof answer === 'boolean' || typeof answer === 'string' || answer instanceof RegExp || Array.isArray(answer)) return null
+  const what = answer === null ? 'null' : typeof answer
+  return new TypeError(`origin function answered ${what}; answer true or false` +
+    (answer === undefined ? ' (a callback-style function is recognised only when its second parameter is named cb, callback, done or next)' : ''))
+}
+
+/** The decision for a settled answer: wrong types are logged, then denied. */
+function decide (request: FastifyRequest, policy: CompiledPolicy, origin: string, answer: unknown): boolean {
+  const wrong = wrongAnswer(answer)
+  if (wrong === null) return admits(answer, origin, policy.credentials)
+  logOriginError(request, policy, wrong)
+  return false
+}
+
+/**
+ * Runs a function origin. Only an answer that admits the origin allows; throws, rejections,
+ * answers of the wrong type and answers slower than `originTimeout` deny, logged at error level
+ * (rate-limited). Never rejects, never throws, always settles.
+ */
+export function runOriginFunction (policy: CompiledPolicy, origin: string, request: FastifyRequest): boolean | Promise<boolean> {
+  let result: unknown
+  let pending: PromiseLike<unknown> | null
+  try {
+    // `this` is the Fastify instance, as in @fastify/cors.
+    result = (policy.matcher.fn as NonNullable<CompiledPolicy['matcher']['fn']>).call(request.server, origin, request)
+    pending = thenableOf(result)
+  } catch (err) {
+    logOriginError(request, policy, err)
+    return false
+  }
+  if (pending === null) return decide(request, policy, origin, result)
+  return new Promise<boolean>((resolve) => {
+    const box: Box = { settle: null }
+    const timer = setTimeout(() => {
+      box.settle = null
+      logOriginError(request, policy, new Error(`origin function did not settle within ${policy.originTimeout} ms (originTimeout)`))
+      resolve(false)
+    }, policy.originTimeout)
+    box.settle = (answer, err) => {
+      box.settle = null
+      clearTimeout(timer)
+      if (err !== null) {
+        logOriginError(request, policy, err)
+        resolve(false)
+      } else resolve(decide(request, policy, origin, answer))
+    }
+    listen(pending, box)
+  })
+}
+
+function applyActual (policy: CompiledPolicy, request: FastifyRequest, reply: FastifyReply, origin: string, allowed: boolean): void {
+  if (!allowed) {
+    // Pino says whether debug lines are wanted: then a denial costs no strings. (Loggers without
+    // isLevelEnabled get the line, as before.)
+    if ((request.log as { isLevelEnabled?: (level: string) => boolean }).isLevelEnabled?.('debug') === false) return
+    const { reason, fix } = originRefused(policy, origin)
+    request.log.debug({ origin, policy: policy.label, reason, fix }, `fastify-cors-policy: CORS denied: ${reason}; fix: ${fix}`)
+    return
+  }
+  reply.header('access-control-allow-origin', origin)
+  if (policy.credentials) reply.header('access-control-allow-credentials', 'true')
+  if (policy.exposeHeaders !== null) reply.header('access-control-expose-headers', policy.exposeHeaders)
+}
+
+/**
+ * Puts `policy`'s headers on an actual (non-preflight) response. Runs in onSend, so it covers
+ * every response that leaves: handler results, errors, replies sent early by other hooks.
+ */
+export function sendHeaders (policy: CompiledPolicy, request: FastifyRequest, reply: FastifyReply, payload: unknown, done: OnSendDone): void {
+  if (policy.public) {
+    // Same answer for every origin (and for none, so shared caches can keep one copy).
+    reply.header('access-control-allow-origin', '*')
+    if (policy.exposeHeaders !== null) reply.header('access-control-expose-headers', policy.exposeHeaders)
+    done(null, payload)
+    return
+  }
+  addVary(reply, 'Origin')
+  const origin = request.headers.origin
+  if (origin === undefined) {
+    done(null, payload)
+    return
+  }
+  if (policy.matcher.fn === null) {
+    applyActual(policy, request, reply, origin, policy.matcher.test(origin))
+    done(null, payload)
+    return
+  }
+  const decided = request as unknown as Decided
+  if (decided[kPolicy] === policy) {
+    applyActual(policy, request, reply, origin, decided[kAllowed])
+    done(null, payload)
+    return
+  }
+  // onRequest did not run for this policy (another hook replied first, or this is a 404).
+  const result = runOriginFunction(policy, origin, request)
+  if (typeof result === 'boolean') {
+    applyActual(policy, request, reply, origin, result)
+    done(null, payload)
+    return
+  }
+  result.then((ok) => {
+    applyActual(policy, request, reply, origin, ok)
+    done(null, payload)
+  }, /* c8 ignore next */ done) // runOriginFunction never rejects; kept so a bug cannot hang the reply
+}
+
+/**
+ * The onRequest hook of routes whose origin is a function: the answer is awaited before the
+ * handler runs and kept for onSend.
+ */
+export function originHook (policy: CompiledPolicy): (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => void {
+  return function corsOrigin (request, _reply, done) {
+    const origin = request.headers.origin
+    if (origin === undefined) {
+      done()
+      return
+    }
+    const decided = request as unknown as Decided
+    const result = runOriginFunction(policy, origin, request)
+    if (typeof result === 'boolean') {
+      decided[kPolicy] = policy
+      decided[kAllowed] = result
+      done()
+      return
+    }
+    result.then((ok) => {
+      decided[kPolicy] = policy
+      decided[kAllowed] = ok
+      done()
+    }, /* c8 ignore next */ done)
+  }
+}
