@@ -54,20 +54,36 @@ export function checkOriginEntry (entry: string, problems: Problems): void {
  */
 function scanSource (source: string): { topLevelBar: boolean, looseDot: boolean } {
   let depth = 0
-  let inClass = false
   let topLevelBar = false
   let looseDot = false
-  for (let i = 0; i < source.length; i++) {
+  for (const i of syntaxIndexes(source)) {
     const c = source[i]
-    if (c === '\\') { i++; continue }
-    if (inClass) { if (c === ']') inClass = false; continue }
-    if (c === '[') inClass = true
-    else if (c === '(') depth++
+    if (c === '(') depth++
     else if (c === ')') depth--
     else if (c === '|' && depth === 0) topLevelBar = true
     else if (c === '.' && !'*+?{'.includes(source[i + 1] ?? '')) looseDot = true
   }
   return { topLevelBar, looseDot }
+}
+
+/**
+ * Where a RegExp source's own syntax is: the indexes of its characters outside escapes and
+ * character classes (a class's opening `[` included). Shared by the shape check and the
+ * backtracking pre-check, which read the same syntax for different questions.
+ */
+export function syntaxIndexes (source: string): number[] {
+  const found: number[] = []
+  let inClass = false
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i]
+    if (c === '\\') i++
+    else if (inClass) inClass = c !== ']'
+    else {
+      if (c === '[') inClass = true
+      found.push(i)
+    }
+  }
+  return found
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { Diagnostics } from 'recheck'
 import { ORIGIN_SHAPE } from './origin-pattern.js'
+import { syntaxIndexes } from './origin-entry.js'
 import type { Problems } from '../shared/problems.js'
 
 /**
@@ -17,19 +18,14 @@ export const ANALYSIS_TIMEOUT = 2000
  * paths for k optional parts, and 2^8 is nothing. Such RegExps never load recheck.
  */
 function trivially (source: string): boolean {
+  // A back-reference can make any RegExp slow: let the analyser judge it (an escaped backslash
+  // before a digit reads as one too, which only costs an analysis).
+  if (/\\[1-9k]/.test(source)) return false
   let optional = 0
-  let inClass = false
-  for (let i = 0; i < source.length; i++) {
+  for (const i of syntaxIndexes(source)) {
     const c = source[i]
-    if (c === '\\') {
-      // A back-reference can make any RegExp slow: let the analyser judge it.
-      if (/[1-9k]/.test(source[i + 1])) return false
-      i++
-    } else if (inClass) {
-      if (c === ']') inClass = false
-    } else if (c === '[') inClass = true
-    else if (c === '*' || c === '+' || c === '{') return false
-    else if (c === '?' && source[i - 1] !== '(') optional++
+    if (c === '*' || c === '+' || c === '{') return false
+    if (c === '?' && source[i - 1] !== '(') optional++
   }
   return optional <= 8
 }
