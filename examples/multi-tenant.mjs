@@ -91,7 +91,8 @@ export async function build ({ database, lookupOptions = {}, adminToken = proces
       const origins = (await change(client)).filter((o) => o !== undefined)
       for (const origin of origins) await client.query('SELECT pg_notify($1, $2)', [CHANNEL, origin])
       await client.query('COMMIT')
-      return { committedAt: performance.timeOrigin + performance.now() }
+      // Monotonic milliseconds (CLOCK_MONOTONIC): comparable between processes on one machine.
+      return { committedAt: Number(process.hrtime.bigint()) / 1e6 }
     } catch (err) {
       await client.query('ROLLBACK').catch(() => {})
       throw err
