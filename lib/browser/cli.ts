@@ -1,18 +1,21 @@
-// fastify-cors-policy check <url> --origin <origin> [--method M] [-H 'name: value']... [--credentials] [--json] [--timeout ms]
+// fastify-cors-policy check <url> --origin <origin> [--method M] [-H 'name: value']... [--credentials] [--browser B] [--json] [--timeout ms]
 // Exit status: 0 the page could read the response, 1 the browser would block it, 2 usage or network error.
 import { parseArgs } from 'node:util'
 import { check, CheckError, type CheckReport, type Exchange } from './check.js'
+import { ENGINE_NAMES, ENGINES, type EngineName } from './engines.js'
 
 const USAGE = `Usage: fastify-cors-policy check <url> --origin <page origin> [options]
 
 What a browser does with fetch(<url>) from a page on <page origin>: the preflight it would send,
-the actual request, what each answer allows, what Chromium's console would say, and the likely fix.
+the actual request, what each answer allows, what each browser engine decides and prints in its
+console (Chromium, Firefox, Safari's WebKit), and the likely fix.
 
 Options:
   --origin, -o <origin>     the page's origin, e.g. https://app.example.com (required)
   --method, -X <method>     the request's method (default GET)
   --header, -H <'n: v'>     a request header the page sets (repeatable)
   --credentials             fetch(..., { credentials: 'include' })
+  --browser <engine>        chromium, firefox, webkit or all (default all)
   --timeout <ms>            bound on each request (default 10000)
   --json                    print one JSON object instead
 Exit status: 0 readable, 1 blocked by the browser, 2 usage or network error.`
@@ -36,7 +39,10 @@ function print (report: CheckReport): string {
   out.push('')
   out.push(`${report.allowed ? '✔' : '✘'} ${report.verdict[0].toUpperCase()}${report.verdict.slice(1)}`)
   if (report.allowed) out.push(`  The page may read: ${report.readable.length > 0 ? report.readable.join(', ') : '(no headers)'} and the body`)
-  if (report.console !== null) out.push('', 'Chromium console:', `  ${report.console}`)
+  for (const [engine, lines] of Object.entries(report.console) as Array<[EngineName, string]>) {
+    if (lines !== '') out.push('', `${ENGINES[engine].title} console:`, ...lines.split('\n').map((line) => `  ${line}`))
+  }
+  for (const note of report.notes) out.push('', `Note: ${note}`)
   if (report.fix !== null) out.push('', `Fix: ${report.fix}`)
   return out.join('\n') + '\n'
 }
@@ -52,6 +58,7 @@ export async function main (argv: string[]): Promise<number> {
         method: { type: 'string', short: 'X' },
         header: { type: 'string', short: 'H', multiple: true },
         credentials: { type: 'boolean' },
+        browser: { type: 'string', short: 'b' },
         timeout: { type: 'string' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' }
@@ -84,8 +91,14 @@ export async function main (argv: string[]): Promise<number> {
     process.stderr.write(`--timeout '${values.timeout}': a whole number of milliseconds\n`)
     return 2
   }
+  const browser = values.browser ?? 'all'
+  if (browser !== 'all' && !ENGINE_NAMES.includes(browser as EngineName)) {
+    process.stderr.write(`--browser '${browser}': one of chromium, firefox, webkit, all\n`)
+    return 2
+  }
+  const browsers = browser === 'all' ? ENGINE_NAMES : [browser as EngineName]
   try {
-    const report = await check({ url: positionals[1], origin: values.origin, method: values.method, headers, credentials: values.credentials, timeout })
+    const report = await check({ url: positionals[1], origin: values.origin, method: values.method, headers, credentials: values.credentials, timeout, browsers })
     process.stdout.write(values.json === true ? JSON.stringify(report, null, 2) + '\n' : print(report))
     return report.allowed ? 0 : 1
   } catch (err) {

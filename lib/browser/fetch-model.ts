@@ -104,8 +104,14 @@ export function corsCheck (request: PageRequest, headers: ResponseHeaders): Verd
   return { ok: true }
 }
 
-/** The checks of a CORS-preflight fetch on its response. */
-export function preflightCheck (request: PageRequest, status: number, headers: ResponseHeaders): Verdict {
+/**
+ * Where an engine departs from the standard (lib/browser/engines.ts): the standard says
+ * `Access-Control-Allow-Headers: *` never covers Authorization; the engines let it through.
+ */
+export interface Departures { wildcardCoversAuthorization?: boolean }
+
+/** The checks of a CORS-preflight fetch on its response, by the standard unless `engine` departs from it. */
+export function preflightCheck (request: PageRequest, status: number, headers: ResponseHeaders, engine: Departures = {}): Verdict {
   const cors = corsCheck(request, headers)
   if (!cors.ok) return { ...cors, reason: `preflight: ${cors.reason}` }
   if (status < 200 || status > 299) return { ok: false, reason: `preflight: status ${status} is not ok`, kind: 'status' }
@@ -117,7 +123,7 @@ export function preflightCheck (request: PageRequest, status: number, headers: R
   }
   for (const name of unsafeHeaderNames(request.headers)) {
     if (names.includes(name)) continue
-    if (name === 'authorization') return { ok: false, reason: "preflight: header 'authorization' is not listed in Access-Control-Allow-Headers ('*' never covers it)", kind: 'header', value: name }
+    if (name === 'authorization' && engine.wildcardCoversAuthorization !== true) return { ok: false, reason: "preflight: header 'authorization' is not listed in Access-Control-Allow-Headers ('*' never covers it)", kind: 'header', value: name }
     if (request.credentials === true || !names.includes('*')) {
       return { ok: false, reason: `preflight: header '${name}' is not in Access-Control-Allow-Headers`, kind: 'header', value: name }
     }
@@ -137,12 +143,12 @@ export function cacheEntry (request: PageRequest, headers: ResponseHeaders): Pre
 }
 
 /** Whether a cached preflight lets `request` go without a new preflight. */
-export function cacheCovers (entry: PreflightCacheEntry, request: PageRequest): boolean {
+export function cacheCovers (entry: PreflightCacheEntry, request: PageRequest, engine: Departures = {}): boolean {
   const wildcard = !entry.credentials && request.credentials !== true
   const methodOk = isSafelistedMethod(request.method) || entry.methods.includes(request.method) ||
     (wildcard && entry.methods.includes('*'))
   return methodOk && unsafeHeaderNames(request.headers).every((n) =>
-    entry.headerNames.includes(n) || (wildcard && n !== 'authorization' && entry.headerNames.includes('*')))
+    entry.headerNames.includes(n) || (wildcard && (n !== 'authorization' || engine.wildcardCoversAuthorization === true) && entry.headerNames.includes('*')))
 }
 
 /** Response headers the page can read with `response.headers.get()`. */

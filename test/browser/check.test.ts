@@ -48,14 +48,19 @@ test('against this plugin: allowed, blocked at the preflight with the fix, and t
   t.equal(put.code, 1)
   t.match(put.out, /^Preflight: OPTIONS .*\/items\/7\n {4}origin: https:\/\/app\.example\.com\n {4}access-control-request-method: PUT\n {4}access-control-request-headers: content-type,x-debug\n {2}answer: HTTP 204/)
   t.match(put.out, /✘ Blocked at the preflight: header 'x-debug' is not in Access-Control-Allow-Headers/)
-  t.match(put.out, /Chromium console:\n {2}Access to fetch at '.*\/items\/7' from origin 'https:\/\/app\.example\.com' has been blocked by CORS policy: Request header field x-debug is not allowed by Access-Control-Allow-Headers in preflight response\./)
+  t.match(put.out, /Chromium \(Chrome, Edge\) console:\n {2}Access to fetch at '.*\/items\/7' from origin 'https:\/\/app\.example\.com' has been blocked by CORS policy: Request header field x-debug is not allowed by Access-Control-Allow-Headers in preflight response\./)
+  t.match(put.out, /Firefox console:\n {2}Cross-Origin Request Blocked: .*\(Reason: header ‘x-debug’ is not allowed according to header ‘Access-Control-Allow-Headers’ from CORS preflight response\)\.\n {2}Cross-Origin Request Blocked: .*\(Reason: CORS request did not succeed\)\. Status code: \(null\)\./)
+  t.match(put.out, /Safari \(WebKit\) console:\n {2}Request header field x-debug is not allowed by Access-Control-Allow-Headers\.\n {2}Fetch API cannot load .*\/items\/7 due to access control checks\./)
   t.match(put.out, /Fix: list x-debug in Access-Control-Allow-Headers of the preflight answer/)
 
   const json = await run('check', `${base}/items/7`, '--origin', 'https://evil.example', '-X', 'PUT', '--json')
   t.equal(json.code, 1)
   const report = JSON.parse(json.out)
   t.match(report, { allowed: false, preflight: { response: { status: 204, headers: {} } }, actual: null, fix: /Access-Control-Allow-Origin: https:\/\/evil\.example/ })
-  t.match(report.console, /Response to preflight request doesn't pass access control check: No 'Access-Control-Allow-Origin' header is present/)
+  t.same(Object.keys(report.console), ['chromium', 'firefox', 'webkit'], 'console: an object keyed by engine')
+  t.match(report.engines, { chromium: { allowed: false }, firefox: { allowed: false }, webkit: { allowed: false } })
+  t.match(report.console.webkit, /^Origin https:\/\/evil\.example is not allowed by Access-Control-Allow-Origin\. Status code: 204\nFetch API cannot load /)
+  t.match(report.console.chromium, /Response to preflight request doesn't pass access control check: No 'Access-Control-Allow-Origin' header is present/)
 })
 
 test('against @fastify/cors and plain node:http servers', async (t) => {
@@ -66,7 +71,7 @@ test('against @fastify/cors and plain node:http servers', async (t) => {
   t.teardown(() => other.close())
   const mismatch = await check({ url: `${base}/x`, origin: PAGE })
   t.match(mismatch, { allowed: false, verdict: /Access-Control-Allow-Origin 'https:\/\/other\.example' is not the page's origin/ })
-  t.match(mismatch.console, /has a value 'https:\/\/other\.example' that is not equal to the supplied origin\. Have the server send the header with a valid value\.$/)
+  t.match(mismatch.console.chromium, /has a value 'https:\/\/other\.example' that is not equal to the supplied origin\. Have the server send the header with a valid value\.\nFailed to load resource: net::ERR_FAILED$/)
 
   const plain: Server = createServer((req, res) => {
     if (req.url === '/moved') { res.writeHead(302, { location: '/new', 'access-control-allow-origin': '*' }); res.end(); return }
@@ -80,18 +85,18 @@ test('against @fastify/cors and plain node:http servers', async (t) => {
   const url = `http://127.0.0.1:${(plain.address() as AddressInfo).port}`
   t.match(await check({ url: `${url}/x`, origin: PAGE, credentials: true }), {
     allowed: false,
-    console: /The value of the 'Access-Control-Allow-Credentials' header in the response is '' which must be 'true'/,
+    console: { chromium: /The value of the 'Access-Control-Allow-Credentials' header in the response is '' which must be 'true'/ },
     fix: /needs Access-Control-Allow-Credentials: true/
   })
-  t.match(await check({ url: `${url}/star`, origin: PAGE, credentials: true }), { allowed: false, console: /must not be the wildcard '\*'/, fix: /must echo the page's origin/ })
-  t.match(await check({ url: `${url}/moved`, origin: PAGE }), { allowed: false, console: null, verdict: /^redirected \(HTTP 302 to \/new\)/, fix: /run check on http:\/\/127\.0\.0\.1:\d+\/new/ })
+  t.match(await check({ url: `${url}/star`, origin: PAGE, credentials: true }), { allowed: false, console: { chromium: /must not be the wildcard '\*'/ }, fix: /must echo the page's origin/ })
+  t.match(await check({ url: `${url}/moved`, origin: PAGE }), { allowed: false, console: { chromium: '', firefox: '', webkit: '' }, verdict: /^redirected \(HTTP 302 to \/new\)/, fix: /run check on http:\/\/127\.0\.0\.1:\d+\/new/ })
   t.match(await check({ url: `${url}/pre-moved`, origin: PAGE, method: 'DELETE' }), {
     allowed: false,
-    console: /Response to preflight request doesn't pass access control check: Redirect is not allowed for a preflight request\.$/,
+    console: { chromium: /Response to preflight request doesn't pass access control check: Redirect is not allowed for a preflight request\.\nFailed to load resource: net::ERR_FAILED$/ },
     fix: /call the final URL in fetch\(\) \(https:\/\/elsewhere\.example\/x\)/
   })
   const ok = await check({ url: `${url}/x`, origin: PAGE })
-  t.match(ok, { allowed: true, console: null, fix: null, preflight: null })
+  t.match(ok, { allowed: true, console: { chromium: '', firefox: '', webkit: '' }, fix: null, preflight: null, notes: [] })
 
   const kinds: Server = createServer((req, res) => {
     if (req.url === '/two') res.writeHead(200, { 'access-control-allow-origin': `${PAGE}, https://b.example` })
@@ -104,9 +109,9 @@ test('against @fastify/cors and plain node:http servers', async (t) => {
   await new Promise<void>((resolve) => kinds.listen(0, '127.0.0.1', resolve))
   t.teardown(() => kinds.close())
   const at = `http://127.0.0.1:${(kinds.address() as AddressInfo).port}`
-  t.match(await check({ url: `${at}/two`, origin: PAGE }), { console: /contains multiple values 'https:\/\/app\.example\.com, https:\/\/b\.example', but only one is allowed/, fix: /send one Access-Control-Allow-Origin value in the response/ })
-  t.match(await check({ url: `${at}/status`, origin: PAGE, method: 'DELETE' }), { console: /doesn't pass access control check: It does not have HTTP ok status\.$/, fix: /answer the preflight with a 2xx status/ })
-  t.match(await check({ url: `${at}/method`, origin: PAGE, method: 'DELETE' }), { console: /Method DELETE is not allowed by Access-Control-Allow-Methods in preflight response\.$/, fix: 'list DELETE in Access-Control-Allow-Methods of the preflight answer' })
+  t.match(await check({ url: `${at}/two`, origin: PAGE }), { console: { chromium: /contains multiple values 'https:\/\/app\.example\.com, https:\/\/b\.example', but only one is allowed/ }, fix: /send one Access-Control-Allow-Origin value in the response/ })
+  t.match(await check({ url: `${at}/status`, origin: PAGE, method: 'DELETE' }), { console: { chromium: /doesn't pass access control check: It does not have HTTP ok status\.\nFailed to load resource: net::ERR_FAILED$/ }, fix: /answer the preflight with a 2xx status/ })
+  t.match(await check({ url: `${at}/method`, origin: PAGE, method: 'DELETE' }), { console: { chromium: /Method DELETE is not allowed by Access-Control-Allow-Methods in preflight response\.\nFailed to load resource: net::ERR_FAILED$/ }, fix: 'list DELETE in Access-Control-Allow-Methods of the preflight answer' })
   const bare = await run('check', `${at}/bare`, '--origin', PAGE)
   t.equal(bare.code, 0)
   t.match(bare.out, /The page may read: \(no headers\) and the body/)
@@ -161,4 +166,60 @@ test('network errors are named: DNS, TLS, reset, and anything else', async (t) =
   t.match(networkError(new Error('no code'), url), { message: 'api.example.com: no code (ERROR)' })
   const own = new CheckError('mine', 'TIMEOUT')
   t.equal(networkError(own, url), own)
+})
+
+test('--browser picks the engines; the notes name where engines and the standard part', async (t) => {
+  const server: Server = createServer((req, res) => {
+    const origin = req.headers.origin as string
+    if (req.url === '/star') {
+      // A literal '*': the standard does not let Authorization through; the engines do.
+      res.writeHead(204, { 'access-control-allow-origin': '*', 'access-control-allow-headers': '*', 'access-control-allow-methods': 'GET' })
+    } else if (req.url === '/refused') {
+      res.writeHead(204)
+    } else {
+      res.writeHead(200, { 'access-control-allow-origin': origin, 'access-control-allow-credentials': 'true' })
+    }
+    res.end()
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => server.close())
+  const at = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+
+  const one = JSON.parse((await run('check', `${at}/refused`, '--origin', PAGE, '--browser', 'firefox', '--json')).out)
+  t.same(Object.keys(one.console), ['firefox'])
+  t.same(Object.keys(one.engines), ['firefox'])
+  t.equal(one.console.firefox, `Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at ${at}/refused. (Reason: CORS header ‘Access-Control-Allow-Origin’ missing). Status code: 204.`)
+  const text = await run('check', `${at}/refused`, '-o', PAGE, '-b', 'webkit')
+  t.equal(text.code, 1)
+  t.notMatch(text.out, /Chromium|Firefox/)
+  t.match(text.out, /Safari \(WebKit\) console:\n {2}Origin https:\/\/app\.example\.com is not allowed by Access-Control-Allow-Origin\. Status code: 204\n/)
+  const bad = await run('check', `${at}/refused`, '-o', PAGE, '--browser', 'safari')
+  t.equal(bad.code, 2)
+  t.match(bad.err, "--browser 'safari': one of chromium, firefox, webkit, all")
+
+  const star = await check({ url: `${at}/star`, origin: PAGE, headers: { Authorization: 'Bearer x' } })
+  t.equal(star.allowed, true, 'every engine lets it through')
+  t.match(star.notes, [/^The Fetch standard blocks this \(header 'authorization' is not listed in Access-Control-Allow-Headers \('\*' never covers it\)\), but chromium, firefox and webkit let it through today: list authorization in Access-Control-Allow-Headers/])
+  const starText = await run('check', `${at}/star`, '-o', PAGE, '-H', 'authorization: x', '-b', 'chromium')
+  t.match(starText.out, /\nNote: The Fetch standard blocks this .* but chromium let it through today/)
+
+  const crossSite = await check({ url: `${at}/me`, origin: 'http://localhost:8080', credentials: true })
+  t.equal(crossSite.allowed, true)
+  t.match(crossSite.notes, [/^the page \(http:\/\/localhost\) is on another site than http:\/\/127\.0\.0\.1: Safari \(WebKit\) sends no cookies with this request, Chromium only cookies set as Partitioned/])
+  const sameHost = await check({ url: `${at}/me`, origin: 'http://127.0.0.1:8080', credentials: true })
+  t.same(sameHost.notes, [], 'another port of the same host is the same site')
+  const sameSite = await check({ url: `${at}/me`, origin: 'https://127.0.0.1', credentials: true })
+  t.equal(sameSite.notes.length, 1, 'https and http are different sites')
+})
+
+test('sites come from the Public Suffix List, private domains included: a page on a.b.github.io is of the site b.github.io', async (t) => {
+  const server: Server = createServer((req, res) => {
+    res.writeHead(200, { 'access-control-allow-origin': req.headers.origin as string, 'access-control-allow-credentials': 'true' })
+    res.end()
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => server.close())
+  const { port } = server.address() as AddressInfo
+  const report = await check({ url: `http://127.0.0.1:${port}/x`, origin: 'http://a.b.github.io', credentials: true })
+  t.match(report.notes, [/^the page \(http:\/\/b\.github\.io\) is on another site than http:\/\/127\.0\.0\.1/], 'github.io is a public suffix: the site is b.github.io')
 })

@@ -62,6 +62,10 @@ test('the CORS-preflight fetch checks: status, methods, headers, wildcards, Auth
     { ok: false, reason: "preflight: header 'x-a' is not in Access-Control-Allow-Headers", kind: 'header', value: 'x-a' }, "'*' headers are literal with credentials")
   t.same(preflightCheck({ method: 'POST', origin: O, headers: { authorization: 'x' } }, 204, { ...base, 'access-control-allow-headers': '*' }),
     { ok: false, reason: "preflight: header 'authorization' is not listed in Access-Control-Allow-Headers ('*' never covers it)", kind: 'header', value: 'authorization' })
+  t.same(preflightCheck({ method: 'POST', origin: O, headers: { authorization: 'x' } }, 204, { ...base, 'access-control-allow-headers': '*' }, { wildcardCoversAuthorization: true }),
+    { ok: true }, 'an engine that departs from the standard lets it through')
+  t.same(preflightCheck({ method: 'POST', origin: O, credentials: true, headers: { authorization: 'x' } }, 204, { ...base, 'access-control-allow-credentials': 'true', 'access-control-allow-headers': '*' }, { wildcardCoversAuthorization: true }),
+    { ok: false, reason: "preflight: header 'authorization' is not in Access-Control-Allow-Headers", kind: 'header', value: 'authorization' }, 'with credentials, * is only a name')
   t.same(preflightCheck({ method: 'POST', origin: O, headers: { 'x-b': '1' } }, 200, base),
     { ok: false, reason: "preflight: header 'x-b' is not in Access-Control-Allow-Headers", kind: 'header', value: 'x-b' }, 'a safelisted method needs no listing')
 })
@@ -75,6 +79,7 @@ test('the preflight cache and readable response headers', async (t) => {
   const wild = cacheEntry({ method: 'PUT', origin: O }, { 'access-control-allow-methods': '*', 'access-control-allow-headers': '*' })
   t.equal(cacheCovers(wild, { method: 'PATCH', origin: O, headers: { 'x-z': '1' } }), true)
   t.equal(cacheCovers(wild, { method: 'PATCH', origin: O, headers: { authorization: '1' } }), false)
+  t.equal(cacheCovers(wild, { method: 'PATCH', origin: O, headers: { authorization: '1' } }, { wildcardCoversAuthorization: true }), true)
   t.equal(cacheCovers(wild, { method: 'PATCH', origin: O, credentials: true }), false)
   const headers = { 'content-type': 'a', 'x-total': '1', 'x-secret': '2', 'set-cookie': 'c' }
   t.same(readableHeaders({ method: 'GET', origin: O }, { ...headers, 'access-control-expose-headers': 'X-Total' }).sort(), ['content-type', 'x-total'])
