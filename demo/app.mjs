@@ -66,7 +66,7 @@ button{font:inherit;padding:.2rem .6rem}.allowed{color:#0a6b0a}.blocked{color:#a
 details{font-size:13px}pre{background:#f4f4f4;padding:.3rem .5rem;white-space:pre-wrap;margin:.2rem 0}
 form{display:flex;flex-wrap:wrap;gap:.4rem;align-items:center}input,select{font:inherit}</style></head>
 <body><h1>fastify-cors-policy demo</h1>
-<p>This page is served from <b id="self"></b>; the API is on <b>${apiOrigin}</b>, another origin.
+<p>This page is served from <b id="self"></b> and runs in <b id="engine"></b>; the API is on <b>${apiOrigin}</b>, another origin.
 Each button calls the API with <code>fetch()</code>. Beside the browser's outcome, the plugin's
 <code>explain()</code> gives the reason, the fix, and the headers of the preflight and the response.
 Inspector: <a href="${apiOrigin}/_cors/">${apiOrigin}/_cors/</a>.</p>
@@ -82,6 +82,10 @@ Inspector: <a href="${apiOrigin}/_cors/">${apiOrigin}/_cors/</a>.</p>
 const API = ${JSON.stringify(apiOrigin)}
 const CALLS = ${JSON.stringify(CALLS)}
 document.getElementById('self').textContent = location.origin
+// Engines differ in their console wording, preflight cache and cookies (README, Browsers).
+const ua = navigator.userAgent
+document.getElementById('engine').textContent = ua.includes('Firefox/') ? 'Firefox (Gecko)'
+  : ua.includes('Chrome/') || ua.includes('Chromium/') ? 'Chromium (Blink)' : ua.includes('AppleWebKit/') ? "Safari's engine (WebKit)" : 'an unknown engine'
 const box = document.getElementById('calls')
 const el = (tag, props = {}, ...children) => { const e = Object.assign(document.createElement(tag), props); e.append(...children); return e }
 for (const call of CALLS) {
@@ -114,6 +118,7 @@ async function run (call) {
   const why = document.getElementById('w-' + call.id)
   why.replaceChildren(el('div', {}, el('b', { textContent: 'Why: ' }), e.reason),
     ...(e.fix ? [el('div', {}, el('b', { textContent: 'Fix: ' }), e.fix)] : []),
+    ...(e.notes.length > 0 ? [el('div', { className: 'notes' }, el('b', { textContent: 'Browsers differ: ' }), e.notes.join('; '))] : []),
     el('details', {}, el('summary', { textContent: 'headers' }),
       el('pre', { textContent: e.preflight.sent ? 'Preflight: OPTIONS ' + call.url + '\\n' + lines(e.preflight.request.headers) + '\\n\\nAnswer: HTTP ' + e.preflight.response.status + '\\n' + lines(e.preflight.response.headers) : 'No preflight: a simple request.' }),
       el('pre', { textContent: 'Actual response, CORS headers:\\n' + (e.actual ? lines(e.actual.headers) : '(not sent: the preflight failed)') })))

@@ -17,6 +17,7 @@ import { loadPublicSuffixList } from './origins/origin-pattern.js'
 import { Problems } from './shared/problems.js'
 import { checkBacktracking } from './origins/regexp-safety.js'
 import type { CorsOptions, CorsPolicy, OriginOption, RouteCors } from './config/schema.js'
+import { engineNotes } from './browser/engines.js'
 
 // Types only: the TypeBox schemas are in the `fastify-cors-policy/schema` sub-path, so importing
 // the plugin does not load TypeBox.
@@ -146,20 +147,21 @@ function routePolicy (this: FastifyInstance, state: ScopeState, declared: unknow
   const read = readPolicy(declared, label, true)
   for (const re of regExpsOf(read)) state.routeRegExps.push({ re, route: label })
   const merged = mergePolicy(state.globalPolicy, read)
-  const policy = compile(this, merged, label, state.matchers)
+  const policy = compile(this, merged, label, state.matchers, read.maxAge)
   if (subdomainPatterns(merged).length > 0) state.routePatterns.push({ policy: merged, route: label })
   state.last = { declared, url, policy }
   return policy
 }
 
-/** Compiles a merged policy, warning once about plain-http origins trusted with credentials. */
-function compile (fastify: FastifyInstance, merged: CorsPolicy, label: string, matchers: Map<OriginOption, OriginMatcher>): CompiledPolicy | false {
+/**
+ * Compiles a merged policy, warning about a maxAge some engine cuts short (where it is declared,
+ * not on each route that inherits it) and about plain-http origins trusted with credentials.
+ */
+function compile (fastify: FastifyInstance, merged: CorsPolicy, label: string, matchers: Map<OriginOption, OriginMatcher>,
+  declaredMaxAge: number | undefined): CompiledPolicy | false {
   const policy = compilePolicy(merged, label, matchers)
-  // Browsers cap the preflight cache (Chromium 7200 s, Firefox 86400 s): a longer maxAge is not refused, but said.
-  if (merged.maxAge !== undefined && merged.maxAge > 86400) {
-    fastify.log.warn(`fastify-cors-policy: ${label}: maxAge ${merged.maxAge} is more than any browser keeps a preflight ` +
-      '(Chromium 7200 s, Firefox 86400 s); those caps apply')
-  }
+  // Engines cap the preflight cache (WebKit 600 s, Chromium 7200 s, Firefox 86400 s): a longer maxAge is not refused, but said.
+  for (const note of engineNotes({ maxAge: declaredMaxAge })) fastify.log.warn(`fastify-cors-policy: ${label}: ${note}`)
   const insecure = insecureOrigins(merged)
   if (insecure.length > 0) {
     fastify.log.warn(`fastify-cors-policy: ${label}: credentials are allowed for plain-http origins (${insecure.join(', ')}); ` +
@@ -208,7 +210,7 @@ const corsPolicy: FastifyPluginAsync<CorsOptions> = async function corsPolicy (f
   // tell its routes from its siblings', so it cannot check.
   if (Object.getPrototypeOf(fastify) === Object.prototype || fastify.prefix !== '') findUncovered(fastify, fastify.prefix, STRATEGY)
   const state: ScopeState = {
-    global: compile(fastify, globalPolicy, label, matchers),
+    global: compile(fastify, globalPolicy, label, matchers, globalPolicy.maxAge),
     globalPolicy,
     matchers,
     table: pathTable(fastify),

@@ -1,6 +1,7 @@
 // lib/explain: why: explain(), policies() and printPolicies(), from the request path's own answers.
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { runOriginFunction } from '../serve/actual.js'
+import { engineNotes } from '../browser/engines.js'
 import { corsCheck, needsPreflight, preflightCheck, preflightHeaders, type PageRequest, type ResponseHeaders } from '../browser/fetch-model.js'
 import type { CompiledPolicy } from '../config/policy.js'
 import { findEntry, policyOf, routesOf, type PathEntry, type PathTable } from '../serve/paths.js'
@@ -37,6 +38,11 @@ export interface Explanation {
    * field and the value (or saying the refusal is what the policy intends). Null when allowed.
    */
   fix: string | null
+  /**
+   * When allowed: where browser engines differ on this request (a maxAge some engine cuts short,
+   * cookies for pages on another site). Empty when they do not.
+   */
+  notes: string[]
 }
 
 export interface PolicyRow { method: string, url: string, source: string, effective: CorsPolicy | null }
@@ -75,7 +81,8 @@ export async function explain (fastify: FastifyInstance, table: PathTable, globa
     actual: null,
     allowed: false,
     reason: '',
-    fix: null
+    fix: null,
+    notes: []
   }
   if (needsPreflight(page)) {
     const sent = preflightHeaders(page)
@@ -110,6 +117,7 @@ export async function explain (fastify: FastifyInstance, table: PathTable, globa
   result.allowed = verdict.ok
   if (verdict.ok) {
     result.reason = `allowed by ${policy.label}`
+    result.notes = engineNotes({ maxAge: result.preflight.sent ? policy.source.maxAge : undefined, credentials: page.credentials === true })
     return result
   }
   const refusal = allowed ? browserRefusal(policy) : originRefused(policy, input.origin)
@@ -199,6 +207,7 @@ export function printPolicies (table: PathTable): string {
     for (const [method, policy] of routesOf(entry)) {
       lines.push(`${method} ${entry.url}  <- ${policy === false ? 'cors: false' : policy.label}`)
       lines.push(...(policy === false ? ['    off: no CORS headers, preflights refused'] : wrap(fields(policy.source, onPath), 120, '    ')))
+      if (policy !== false) for (const note of engineNotes(policy.source)) lines.push(...wrap([`browsers differ: ${note}`], 120, '    '))
     }
   }
   return lines.join('\n') + '\n'

@@ -35,6 +35,7 @@ For development only.</p>
 <dl>
 <dt>Reason</dt><dd id="reason"></dd>
 <dt>Fix</dt><dd id="fix"></dd>
+<dt>Browsers differ</dt><dd id="notes"></dd>
 <dt>Policy</dt><dd id="policy"></dd>
 <dt>Preflight the browser sends</dt><dd><pre id="preflight-request"></pre></dd>
 <dt>Answer to the preflight</dt><dd><pre id="preflight-response"></pre></dd>
@@ -68,6 +69,7 @@ $('ask').addEventListener('submit', async (event) => {
   $('verdict').textContent = e.allowed ? '✔ Allowed: the page may read the response' : '✘ Blocked by the browser'
   $('reason').textContent = e.reason
   $('fix').textContent = e.fix === null ? '(nothing to fix)' : e.fix
+  $('notes').textContent = e.notes.length === 0 ? '(no: Chromium, Firefox and Safari do the same here)' : e.notes.join('\\n')
   $('policy').textContent = e.policy.source
   $('preflight-request').textContent = e.preflight.sent ? 'OPTIONS ' + e.preflight.request.url + '\\n' + lines(e.preflight.request.headers) : '(none: a simple request needs no preflight)'
   $('preflight-response').textContent = e.preflight.sent ? 'HTTP ' + e.preflight.response.status + '\\n' + lines(e.preflight.response.headers) : '(none)'

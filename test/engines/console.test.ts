@@ -1,31 +1,17 @@
-// What Chromium's console says about a blocked request: it must name the real cause (the refused
-// header or method, the credentials rule), because that message is where developers meet CORS.
+// What each engine's console says about a request this plugin refuses: it must name the real cause
+// (the refused header or method, the credentials rule), because the console is where developers
+// meet CORS. Each line is also what `check` predicts for that engine, word for word.
 import { test } from 'tap'
 import Fastify from 'fastify'
 import type { AddressInfo } from 'node:net'
-import type { ConsoleMessage, Page } from 'playwright-core'
 import cors from '../../lib/index.js'
-import { launch, pageFetch, servePage } from './chromium.js'
+import { check } from '../../lib/browser/check.js'
+import { eachEngine, runScenarios, type EngineName } from './engine.js'
 
-/** Runs fetch() in the page and returns the console errors it caused (CORS messages come asynchronously). */
-async function consoleOf (page: Page, url: string, init: RequestInit): Promise<{ blocked: boolean, errors: string[] }> {
-  const errors: string[] = []
-  const listen = (msg: ConsoleMessage): void => { if (msg.type() === 'error') errors.push(msg.text()) }
-  page.on('console', listen)
-  try {
-    const res = await pageFetch(page, url, init)
-    const deadline = Date.now() + 5000
-    while (!errors.some((e) => e.includes(url)) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25))
-    return { blocked: res.blocked, errors }
-  } finally {
-    page.off('console', listen)
-  }
-}
-
-test("Chromium's console names the cause of a refused preflight", async (t) => {
-  const page1 = await servePage('127.0.0.1')
+test("each engine's console names the cause of a refusal by this plugin", async (t) => {
   const api = Fastify()
-  await api.register(cors, { origin: [page1.origin] })
+  // Pages are served from 127.0.0.1 on a port chosen later: allow that host on any port.
+  await api.register(cors, { origin: ['http://127.0.0.1:*'] })
   api.put('/items/:id', { cors: { allowedHeaders: ['content-type'] } }, async () => 'put')
   // The policy of DELETE /methods lists the methods a preflight may ask for, without DELETE.
   api.put('/methods', async () => 'put')
@@ -34,30 +20,33 @@ test("Chromium's console names the cause of a refused preflight", async (t) => {
   api.get('/no-credentials', async () => 'plain')
   api.get('/narrow', { cors: { origin: 'https://elsewhere.example' } }, async () => 'narrow')
   await api.listen({ port: 0, host: 'localhost' })
+  t.teardown(() => api.close())
   const API = `http://localhost:${(api.server.address() as AddressInfo).port}`
-  const browser = await launch()
-  t.teardown(async () => { await browser.close(); await api.close(); page1.server.close() })
-  const page = await browser.newPage()
-  await page.goto(page1.origin)
 
-  const cases: Array<[string, string, RequestInit, RegExp]> = [
+  // [what, path, init, what the console must name, per engine]
+  const cases: Array<[string, string, RequestInit, Record<EngineName, RegExp>]> = [
     ['a request header the route does not allow', '/items/7',
       { method: 'PUT', headers: { 'content-type': 'application/json', 'x-debug': '1' }, body: '{}' },
-      /Request header field x-debug is not allowed by Access-Control-Allow-Headers in preflight response/],
+      { chromium: /Request header field x-debug is not allowed by Access-Control-Allow-Headers in preflight response/, firefox: /header ‘x-debug’ is not allowed according to header ‘Access-Control-Allow-Headers’/, webkit: /Request header field x-debug is not allowed by Access-Control-Allow-Headers/ }],
     ['a method the route does not allow', '/methods', { method: 'DELETE' },
-      /Method DELETE is not allowed by Access-Control-Allow-Methods in preflight response/],
+      { chromium: /Method DELETE is not allowed by Access-Control-Allow-Methods/, firefox: /Did not find method in CORS header ‘Access-Control-Allow-Methods’/, webkit: /Method DELETE is not allowed by Access-Control-Allow-Methods/ }],
     ['a credentialed fetch to a public route', '/public', { credentials: 'include' },
-      /The value of the 'Access-Control-Allow-Origin' header in the response must not be the wildcard '\*' when the request's credentials mode is 'include'/],
+      { chromium: /must not be the wildcard '\*' when the request's credentials mode is 'include'/, firefox: /Credential is not supported if the CORS header ‘Access-Control-Allow-Origin’ is ‘\*’/, webkit: /Cannot use wildcard in Access-Control-Allow-Origin when credentials flag is true/ }],
     ['a credentialed fetch to a route without credentials', '/no-credentials', { credentials: 'include' },
-      /The value of the 'Access-Control-Allow-Credentials' header in the response is '' which must be 'true' when the request's credentials mode is 'include'/],
+      { chromium: /'Access-Control-Allow-Credentials' header in the response is '' which must be 'true'/, firefox: /expected ‘true’ in CORS header ‘Access-Control-Allow-Credentials’/, webkit: /Credentials flag is true, but Access-Control-Allow-Credentials is not "true"/ }],
     ['a refused origin', '/narrow', {},
-      /No 'Access-Control-Allow-Origin' header is present on the requested resource/]
+      { chromium: /No 'Access-Control-Allow-Origin' header is present on the requested resource/, firefox: /CORS header ‘Access-Control-Allow-Origin’ missing/, webkit: /is not allowed by Access-Control-Allow-Origin/ }]
   ]
-  for (const [what, path, init, message] of cases) {
-    const { blocked, errors } = await consoleOf(page, API + path, init)
-    t.ok(blocked, `${what}: blocked`)
-    const line = errors.find((e) => e.includes(API + path)) ?? errors.join('\n')
-    t.match(line, message, `${what}: the console says why`)
-    t.match(line, `from origin '${page1.origin}' has been blocked by CORS policy`)
-  }
+
+  eachEngine(t, 'the console names the cause, as check predicts', async (t, engine) => {
+    const { origin, seen } = await runScenarios(engine, '127.0.0.1', cases.map(([, path, init]) => ({ url: API + path, init })))
+    for (const [i, [what, path, init, names]] of cases.entries()) {
+      t.ok(seen[i].outcome.blocked, `${what}: blocked`)
+      const printed = seen[i].console.join('\n')
+      t.match(printed, names[engine], `${what}: the console says why`)
+      const headers = init.headers as Record<string, string> | undefined
+      const predicted = await check({ url: API + path, origin, method: init.method, headers, credentials: init.credentials === 'include', browsers: [engine] })
+      t.equal(predicted.console[engine], printed, `${what}: check predicted it word for word`)
+    }
+  })
 })

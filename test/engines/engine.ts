@@ -145,14 +145,16 @@ export async function waitFor<A> (page: EnginePage, fn: (arg: A) => boolean, arg
 
 async function launchChromium (): Promise<Browser> {
   const { chromium } = await import('playwright-core')
-  // The flags this machine (and CI) needs: no sandbox as root, no network.
-  const browser = await chromium.launch({
+  // A regular profile, as users run it (a Playwright context of its own is incognito, which
+  // treats cookies differently); the flags this machine (and CI) needs: no sandbox as root, no network.
+  const profile = mkdtempSync(join(tmpdir(), 'cors-chromium-'))
+  const context = await chromium.launchPersistentContext(profile, {
     executablePath: BINARIES.chromium.path,
     headless: true,
+    viewport: { width: 1100, height: 900 },
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync']
   })
-  const context = await browser.newContext({ viewport: { width: 1100, height: 900 } })
   return {
     name: 'chromium',
     async newPage () {
@@ -166,7 +168,10 @@ async function launchChromium (): Promise<Browser> {
         async screenshot (path) { await page.screenshot({ path, fullPage: true }) }
       }
     },
-    async close () { await browser.close() }
+    async close () {
+      await context.close()
+      rmSync(profile, { recursive: true, force: true })
+    }
   }
 }
 
@@ -213,22 +218,28 @@ async function launchFirefox (): Promise<Browser> {
 
 // ---- WebKit --------------------------------------------------------------------------------
 
-/** An X server of our own for the process, on a free display (Xvfb -displayfd). */
-let xvfb: Promise<{ display: string, process: ChildProcess }> | undefined
-function display (): Promise<{ display: string, process: ChildProcess }> {
+/** An X server of our own for the process, on a free display (Xvfb -displayfd); ends with it. */
+let xvfb: Promise<string> | undefined
+let xvfbChild: ChildProcess | undefined
+function display (): Promise<string> {
   xvfb ??= new Promise((resolve, reject) => {
-    const child = spawn('Xvfb', ['-displayfd', '3', '-screen', '0', '1280x1024x24', '-nolisten', 'tcp'], { stdio: ['ignore', 'ignore', 'pipe', 'pipe'] })
+    const child = spawn('Xvfb', ['-displayfd', '3', '-screen', '0', '1280x1024x24', '-nolisten', 'tcp'], { stdio: ['ignore', 'ignore', 'ignore', 'pipe'] })
+    xvfbChild = child
     let out = ''
-    child.stdio[3]?.on('data', (chunk: Buffer) => {
+    const fd = child.stdio[3] as NodeJS.ReadableStream & { destroy: () => void }
+    fd.on('data', (chunk: Buffer) => {
       out += String(chunk)
-      if (out.includes('\n')) resolve({ display: `:${out.trim()}`, process: child })
+      if (!out.includes('\n')) return
+      // Nothing of it may keep the test process alive: the exit handler below ends it.
+      fd.destroy()
+      child.unref()
+      resolve(`:${out.trim()}`)
     })
     child.on('exit', (code) => reject(new Error(`Xvfb exited (${code ?? 'signal'}) before giving a display`)))
-    child.unref()
   })
   return xvfb
 }
-process.on('exit', () => { void xvfb?.then((x) => x.process.kill()) })
+process.on('exit', () => { xvfbChild?.kill() })
 
 async function freePort (): Promise<number> {
   const server = createServer()
@@ -241,7 +252,7 @@ async function freePort (): Promise<number> {
 /** A fresh HOME per browser: MiniBrowser's --private mode would silence its console. */
 async function webkitEnv (): Promise<{ env: NodeJS.ProcessEnv, home: string }> {
   const home = mkdtempSync(join(tmpdir(), 'cors-webkit-'))
-  return { env: { ...process.env, DISPLAY: (await display()).display, HOME: home, XDG_RUNTIME_DIR: home, XDG_CACHE_HOME: home, XDG_DATA_HOME: home }, home }
+  return { env: { ...process.env, DISPLAY: await display(), HOME: home, XDG_RUNTIME_DIR: home, XDG_CACHE_HOME: home, XDG_DATA_HOME: home }, home }
 }
 
 async function launchWebKit (): Promise<Browser> {
@@ -358,15 +369,16 @@ function split (lines: string[], count: number): Seen[] | null {
  * Runs each scenario from a page on `host` and returns what the page saw and what the engine's
  * console printed for it (its own lines, without the driver's prefixes).
  */
-export async function runScenarios (engine: EngineName, host: string, scenarios: Scenario[], timeout = 60000): Promise<Seen[]> {
+export async function runScenarios (engine: EngineName, host: string, scenarios: Scenario[], timeout = 60000): Promise<{ origin: string, seen: Seen[] }> {
   const server = createServer((req, res) => {
     res.writeHead(200, { 'content-type': 'text/html' })
     res.end(scenarioPage(scenarios))
   })
   await new Promise<void>((resolve) => server.listen(0, host, resolve))
   const url = `http://${host}:${(server.address() as AddressInfo).port}/`
+  const origin = url.slice(0, -1)
   try {
-    if (engine === 'webkit') return await webkitConsole(url, scenarios.length, timeout)
+    if (engine === 'webkit') return { origin, seen: await webkitConsole(url, scenarios.length, timeout) }
     const browser = await launch(engine)
     try {
       const page = await browser.newPage()
@@ -374,7 +386,7 @@ export async function runScenarios (engine: EngineName, host: string, scenarios:
       const deadline = Date.now() + timeout
       for (;;) {
         const seen = split(page.console, scenarios.length)
-        if (seen !== null) return seen
+        if (seen !== null) return { origin, seen }
         if (Date.now() > deadline) throw new Error(`${engine}: the scenarios did not finish in ${timeout} ms; console:\n${page.console.join('\n')}`)
         await new Promise((resolve) => setTimeout(resolve, 50))
       }

@@ -152,3 +152,23 @@ test('effective policies are handed out as plain objects, merged field by field'
   t.equal(Object.getPrototypeOf(row?.effective), Object.prototype, 'policies(): a plain object')
   t.equal(String(row?.effective), '[object Object]', 'with the usual methods')
 })
+
+test('explain(), printPolicies() and the inspector name where browser engines differ', async (t) => {
+  const fastify = await build({ origin: [A] }, (app) => {
+    app.get('/me', { cors: { credentials: true } }, ok)
+    app.put('/doc', { cors: { maxAge: 3600 } }, ok)
+    app.put('/short', { cors: { maxAge: 60 } }, ok)
+  })
+  const me = await fastify.cors.explain({ method: 'GET', url: '/me', origin: A, credentials: true })
+  t.match(me.notes, [/^credentials: a page on another site than the API gets no cookies in Safari \(WebKit\)/])
+  t.same((await fastify.cors.explain({ method: 'GET', url: '/me', origin: A })).notes, [], 'no cookies sent, nothing differs')
+  const doc = await fastify.cors.explain({ method: 'PUT', url: '/doc', origin: A })
+  t.same(doc.notes, ['maxAge 3600: Safari (WebKit) keeps a preflight 600 s at most, then preflights again'])
+  t.same((await fastify.cors.explain({ method: 'PUT', url: '/short', origin: A })).notes, [])
+  t.same((await fastify.cors.explain({ method: 'PUT', url: '/doc', origin: 'https://evil.example' })).notes, [], 'blocked: no notes')
+  const text = fastify.cors.printPolicies()
+  t.match(text, /PUT \/doc {2}<- route PUT \/doc\n {4}.*\n {4}.*maxAge 3600\n {4}browsers differ: maxAge 3600: Safari \(WebKit\) keeps a preflight 600 s at most, then preflights again\n/)
+  t.match(text, /GET \/me {2}<- route GET \/me\n(?: {4}.*\n)*? {4}browsers differ: credentials: a page on another site than the API gets no cookies in Safari/)
+  t.notMatch(text, /PUT \/short {2}<- route PUT \/short\n(?: {4}.*\n)*? {4}browsers differ/)
+  t.ok(text.split('\n').every((line) => line.length <= 120), 'the notes wrap at 120 columns too')
+})
