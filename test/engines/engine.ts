@@ -170,7 +170,7 @@ async function launchChromium (): Promise<Browser> {
     },
     async close () {
       await context.close()
-      rmSync(profile, { recursive: true, force: true })
+      removeProfile(profile)
     }
   }
 }
@@ -211,7 +211,7 @@ async function launchFirefox (): Promise<Browser> {
     },
     async close () {
       await browser.close()
-      rmSync(profile, { recursive: true, force: true })
+      removeProfile(profile)
     }
   }
 }
@@ -240,6 +240,15 @@ function display (): Promise<string> {
   return xvfb
 }
 process.on('exit', () => { xvfbChild?.kill() })
+
+/** Removes a browser's temporary profile; its helper processes may still be writing their last files. */
+function removeProfile (dir: string): void {
+  try {
+    rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 })
+  } catch {
+    // Left in the temporary folder: nothing reads it again.
+  }
+}
 
 async function freePort (): Promise<number> {
   const server = createServer()
@@ -311,8 +320,11 @@ async function launchWebKit (): Promise<Browser> {
     },
     async close () {
       await call('DELETE', s).catch(() => {})
-      driver.kill()
-      rmSync(home, { recursive: true, force: true })
+      if (driver.exitCode === null) {
+        driver.kill()
+        await new Promise((resolve) => driver.once('exit', resolve))
+      }
+      removeProfile(home)
     }
   }
 }
@@ -430,6 +442,6 @@ async function webkitConsole (url: string, count: number, timeout: number): Prom
       child.kill()
       await new Promise((resolve) => child.once('exit', resolve))
     }
-    rmSync(home, { recursive: true, force: true })
+    removeProfile(home)
   }
 }

@@ -92,7 +92,7 @@ app.get('/typo', { cors: { orgin: '*' } }, async () => 'x')
   const blocked = await promisify(execFile)(npx, ['--no-install', 'fastify-cors-policy', 'check', target, '--origin', 'https://b.com', '--json'], { cwd: project })
     .then(() => ({ code: 0, stdout: '' }), (err: { code: number, stdout: string }) => err)
   t.equal(blocked.code, 1, 'blocked: exit 1')
-  t.match(JSON.parse(blocked.stdout), { allowed: false, console: /has a value 'https:\/\/a\.com' that is not equal to the supplied origin/ })
+  t.match(JSON.parse(blocked.stdout), { allowed: false, console: { chromium: /has a value 'https:\/\/a\.com' that is not equal to the supplied origin/, firefox: /does not match ‘https:\/\/a\.com’/, webkit: /^Origin https:\/\/b\.com is not allowed by Access-Control-Allow-Origin/ } })
   api.close()
 
   // The three compilations run side by side (two cores on CI).
