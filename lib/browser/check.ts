@@ -84,6 +84,8 @@ function fixFor (failure: Exclude<Verdict, { ok: true }>, preflight: boolean, or
       return `list ${failure.value} in Access-Control-Allow-Methods of the preflight answer`
     case 'header':
       return `list ${failure.value} in Access-Control-Allow-Headers of the preflight answer`
+    case 'unparsable':
+      return `send ${failure.header} as names separated by commas ('${failure.value}' is not a name): e.g. '${failure.header === 'Access-Control-Allow-Methods' ? 'GET, PUT' : 'content-type, x-token'}'`
   }
 }
 

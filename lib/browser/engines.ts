@@ -65,6 +65,8 @@ function chromiumDetail (f: ConsoleFailure): string {
       return `Method ${f.value} is not allowed by Access-Control-Allow-Methods in preflight response.`
     case 'header':
       return `Request header field ${f.value} is not allowed by Access-Control-Allow-Headers in preflight response.`
+    case 'unparsable':
+      return `Cannot parse ${f.header} response header field in preflight response.`
   }
 }
 
@@ -88,6 +90,8 @@ function firefoxReasons (f: ConsoleFailure): string[] {
       return ['Did not find method in CORS header ‘Access-Control-Allow-Methods’).']
     case 'header':
       return [`header ‘${f.value}’ is not allowed according to header ‘Access-Control-Allow-Headers’ from CORS preflight response).`]
+    case 'unparsable':
+      return [`invalid token ‘${f.value}’ in CORS header ‘${f.header}’).`]
   }
 }
 
@@ -109,6 +113,8 @@ function webkitReason (f: ConsoleFailure): string {
       return `Method ${f.value} is not allowed by Access-Control-Allow-Methods.`
     case 'header':
       return `Request header field ${f.value} is not allowed by Access-Control-Allow-Headers.`
+    case 'unparsable':
+      return `Header ${f.header} has an invalid value: ${f.raw}`
   }
 }
 

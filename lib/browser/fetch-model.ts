@@ -19,6 +19,8 @@ export type ResponseHeaders = Record<string, string | string[] | number | undefi
 export type Failure =
   | { kind: 'no-allow-origin' | 'wildcard-credentials' | 'status' }
   | { kind: 'multiple-allow-origin' | 'origin-mismatch' | 'credentials' | 'method' | 'header', value: string }
+  /** A preflight's Allow-Methods or Allow-Headers that is not a list of tokens: `value` is the first bad item. */
+  | { kind: 'unparsable', header: 'Access-Control-Allow-Methods' | 'Access-Control-Allow-Headers', value: string, raw: string }
 
 export type Verdict = { ok: true } | ({ ok: false, reason: string } & Failure)
 
@@ -76,6 +78,9 @@ function single (value: ResponseHeaders[string]): string | null {
   return String(value)
 }
 
+// RFC 9110 token: a method, or a header name.
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
+
 function list (value: ResponseHeaders[string]): string[] {
   const text = single(value)
   return text === null ? [] : text.split(',').map((s) => s.trim()).filter((s) => s !== '')
@@ -115,6 +120,13 @@ export function preflightCheck (request: PageRequest, status: number, headers: R
   const cors = corsCheck(request, headers)
   if (!cors.ok) return { ...cors, reason: `preflight: ${cors.reason}` }
   if (status < 200 || status > 299) return { ok: false, reason: `preflight: status ${status} is not ok`, kind: 'status' }
+  // Extracting header list values fails on an item that is not a token (Fetch, CORS-preflight fetch).
+  for (const header of ['Access-Control-Allow-Methods', 'Access-Control-Allow-Headers'] as const) {
+    const bad = list(headers[header.toLowerCase()]).find((item) => !TOKEN.test(item))
+    if (bad !== undefined) {
+      return { ok: false, reason: `preflight: ${header} '${single(headers[header.toLowerCase()]) as string}' is not a list of names ('${bad}')`, kind: 'unparsable', header, value: bad, raw: single(headers[header.toLowerCase()]) as string }
+    }
+  }
   const methods = list(headers['access-control-allow-methods'])
   const names = list(headers['access-control-allow-headers']).map((n) => n.toLowerCase())
   if (!methods.includes(request.method) && !isSafelistedMethod(request.method) &&

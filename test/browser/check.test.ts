@@ -103,6 +103,8 @@ test('against @fastify/cors and plain node:http servers', async (t) => {
     else if (req.url === '/status') res.writeHead(401, { 'access-control-allow-origin': PAGE })
     else if (req.url === '/method') res.writeHead(204, { 'access-control-allow-origin': PAGE, 'access-control-allow-methods': 'GET' })
     else if (req.url === '/nothing') res.writeHead(200)
+    else if (req.url === '/list') res.writeHead(204, { 'access-control-allow-origin': PAGE, 'access-control-allow-methods': 'GET;DELETE' })
+    else if (req.url === '/hlist') res.writeHead(204, { 'access-control-allow-origin': PAGE, 'access-control-allow-methods': 'PUT', 'access-control-allow-headers': 'a b' })
     else res.writeHead(204, { 'access-control-allow-origin': PAGE })
     res.end()
   })
@@ -112,6 +114,12 @@ test('against @fastify/cors and plain node:http servers', async (t) => {
   t.match(await check({ url: `${at}/two`, origin: PAGE }), { console: { chromium: /contains multiple values 'https:\/\/app\.example\.com, https:\/\/b\.example', but only one is allowed/ }, fix: /send one Access-Control-Allow-Origin value in the response/ })
   t.match(await check({ url: `${at}/status`, origin: PAGE, method: 'DELETE' }), { console: { chromium: /doesn't pass access control check: It does not have HTTP ok status\.\nFailed to load resource: net::ERR_FAILED$/ }, fix: /answer the preflight with a 2xx status/ })
   t.match(await check({ url: `${at}/method`, origin: PAGE, method: 'DELETE' }), { console: { chromium: /Method DELETE is not allowed by Access-Control-Allow-Methods in preflight response\.\nFailed to load resource: net::ERR_FAILED$/ }, fix: 'list DELETE in Access-Control-Allow-Methods of the preflight answer' })
+  t.match(await check({ url: `${at}/list`, origin: PAGE, method: 'DELETE' }), {
+    verdict: "blocked at the preflight: Access-Control-Allow-Methods 'GET;DELETE' is not a list of names ('GET;DELETE')",
+    console: { chromium: /Cannot parse Access-Control-Allow-Methods response header field in preflight response\./, firefox: /invalid token ‘GET;DELETE’ in CORS header ‘Access-Control-Allow-Methods’/, webkit: /^Header Access-Control-Allow-Methods has an invalid value: GET;DELETE\n/ },
+    fix: "send Access-Control-Allow-Methods as names separated by commas ('GET;DELETE' is not a name): e.g. 'GET, PUT'"
+  })
+  t.match(await check({ url: `${at}/hlist`, origin: PAGE, method: 'PUT', headers: { 'x-a': '1' } }), { fix: "send Access-Control-Allow-Headers as names separated by commas ('a b' is not a name): e.g. 'content-type, x-token'" })
   const bare = await run('check', `${at}/bare`, '--origin', PAGE)
   t.equal(bare.code, 0)
   t.match(bare.out, /The page may read: \(no headers\) and the body/)

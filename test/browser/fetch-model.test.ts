@@ -66,6 +66,11 @@ test('the CORS-preflight fetch checks: status, methods, headers, wildcards, Auth
     { ok: true }, 'an engine that departs from the standard lets it through')
   t.same(preflightCheck({ method: 'POST', origin: O, credentials: true, headers: { authorization: 'x' } }, 204, { ...base, 'access-control-allow-credentials': 'true', 'access-control-allow-headers': '*' }, { wildcardCoversAuthorization: true }),
     { ok: false, reason: "preflight: header 'authorization' is not in Access-Control-Allow-Headers", kind: 'header', value: 'authorization' }, 'with credentials, * is only a name')
+  t.same(preflightCheck(put, 204, { ...base, 'access-control-allow-methods': 'PUT, G E T', 'access-control-allow-headers': 'x-a' }),
+    { ok: false, reason: "preflight: Access-Control-Allow-Methods 'PUT, G E T' is not a list of names ('G E T')", kind: 'unparsable', header: 'Access-Control-Allow-Methods', value: 'G E T', raw: 'PUT, G E T' })
+  t.match(preflightCheck(put, 204, { ...base, 'access-control-allow-methods': 'PUT', 'access-control-allow-headers': 'x-a;x-b' }),
+    { ok: false, kind: 'unparsable', header: 'Access-Control-Allow-Headers', value: 'x-a;x-b' }, 'even when the header asked for is not the bad item')
+  t.same(preflightCheck(put, 204, { ...base, 'access-control-allow-methods': 'PUT,,GET', 'access-control-allow-headers': 'x-a, ' }), { ok: true }, 'empty items are skipped')
   t.same(preflightCheck({ method: 'POST', origin: O, headers: { 'x-b': '1' } }, 200, base),
     { ok: false, reason: "preflight: header 'x-b' is not in Access-Control-Allow-Headers", kind: 'header', value: 'x-b' }, 'a safelisted method needs no listing')
 })

@@ -54,5 +54,30 @@ export const CASES: Case[] = [
     path: '/redirect',
     init: { method: 'DELETE' },
     answer: (req, res, o) => { res.setHeader('access-control-allow-origin', o); res.statusCode = 307; res.setHeader('location', '/elsewhere'); res.end() }
+  },
+  {
+    name: 'Access-Control-Allow-Methods that is not a list of names',
+    path: '/methods-unparsable',
+    init: { method: 'PUT' },
+    answer: (req, res, o) => { res.setHeader('access-control-allow-origin', o); res.setHeader('access-control-allow-methods', 'PUT, G E T'); res.statusCode = 204; res.end() }
+  },
+  {
+    name: 'Access-Control-Allow-Headers that is not a list of names',
+    path: '/headers-unparsable',
+    init: { method: 'PUT', headers: { 'x-debug': '1' } },
+    headers: { 'x-debug': '1' },
+    answer: (req, res, o) => {
+      res.setHeader('access-control-allow-origin', o)
+      res.setHeader('access-control-allow-methods', 'PUT')
+      res.setHeader('access-control-allow-headers', 'content-type;x-debug')
+      res.statusCode = 204
+      res.end()
+    }
+  },
+  {
+    name: 'an empty item in Access-Control-Allow-Methods (skipped: allowed)',
+    path: '/methods-empty-item',
+    init: { method: 'PUT' },
+    answer: (req, res, o) => { res.setHeader('access-control-allow-origin', o); res.setHeader('access-control-allow-methods', 'PUT,,GET'); res.statusCode = 204; res.end() }
   }
 ]
