@@ -47,3 +47,23 @@ for (const entry of ['dist/cjs/index.js', 'dist/cjs/inspector.js']) {
   writeFileSync(entry, readFileSync(entry, 'utf8').replace('//# sourceMappingURL=',
     'module.exports = Object.assign(module.exports.default, module.exports);\n//# sourceMappingURL='))
 }
+
+// find-my-way is CommonJS and Fastify has already require()d it. An ES module's import() of it
+// pays Node's ES-module wrapping of a CommonJS package (about 146 million instructions at the
+// first registration, bench/README.md); require() from the cache costs nothing. So the ES module
+// entry asks require() first and keeps the import() as the fallback, which bundlers still see
+// (and take: in a bundle without node_modules, require() finds nothing and the bundled copy loads).
+const esm = 'dist/esm/index.js'
+const dynamic = '(await import("find-my-way")).default'
+const source = readFileSync(esm, 'utf8')
+if (!source.includes(dynamic)) throw new Error(`${esm}: the find-my-way import() was not found; update scripts/build.mjs`)
+writeFileSync(esm, source.replace(dynamic, `(requireLoaded("find-my-way") ?? ${dynamic})`).replace('//# sourceMappingURL=',
+  `import { createRequire as createRequireForLoaded } from "node:module";
+function requireLoaded(name) {
+  try {
+    return createRequireForLoaded(import.meta.url)(name);
+  } catch {
+    return void 0;
+  }
+}
+//# sourceMappingURL=`))

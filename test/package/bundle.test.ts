@@ -5,7 +5,8 @@
 // binary, found in node_modules at run time.
 import { test } from 'tap'
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { buildSync } from 'esbuild'
 
@@ -36,7 +37,32 @@ console.log([
 main()
 `
 
+// Without recheck, so it runs where no node_modules can be found: the published ES module entry
+// asks require() for find-my-way first (scripts/build.mjs); there it must fall back to the bundled copy.
+const ALONE = `import Fastify from 'fastify'
+import cors from 'fastify-cors-policy'
+const app = Fastify()
+await app.register(cors, { origin: ['https://*.example.com'] })
+app.put('/items/:id(^\\\\d+$)', async () => 'x')
+await app.ready()
+const res = await app.inject({ method: 'OPTIONS', url: '/items/7', headers: { origin: 'https://a.example.com', 'access-control-request-method': 'PUT' } })
+console.log(res.statusCode, res.headers['access-control-allow-methods'])
+`
+
 const EXPECTED = 'https://a.example.com https://a.b.example.org https://tenant.test FST_CORS_UNSAFE_POLICY FST_CORS_UNSAFE_POLICY'
+
+function bundleOptions (format: 'esm' | 'cjs'): Parameters<typeof buildSync>[0] {
+  return {
+    bundle: true,
+    platform: 'node',
+    format,
+    target: 'node20',
+    external: ['recheck'],
+    logLevel: 'silent',
+    // Fastify is CommonJS: an ES module bundle gives its require() calls a require, as esbuild's docs advise.
+    ...(format === 'esm' ? { banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" } } : {})
+  }
+}
 
 for (const format of ['esm', 'cjs'] as const) {
   test(`an app bundled by esbuild (${format}) takes the lazily loaded libraries along and runs`, async (t) => {
@@ -47,24 +73,20 @@ for (const format of ['esm', 'cjs'] as const) {
     t.teardown(() => rmSync(dir, { recursive: true, force: true }))
     writeFileSync(join(dir, 'app.mjs'), APP)
     const outfile = join(dir, format === 'esm' ? 'bundle.mjs' : 'bundle.cjs')
-    const result = buildSync({
-      entryPoints: [join(dir, 'app.mjs')],
-      outfile,
-      bundle: true,
-      platform: 'node',
-      format,
-      target: 'node20',
-      external: ['recheck'],
-      metafile: true,
-      logLevel: 'silent',
-      // Fastify is CommonJS: an ES module bundle gives its require() calls a require, as esbuild's docs advise.
-      ...(format === 'esm' ? { banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" } } : {})
-    })
+    const result = buildSync({ ...bundleOptions(format), entryPoints: [join(dir, 'app.mjs')], outfile, metafile: true })
     const inputs = Object.keys(result.metafile.inputs)
     for (const lib of ['tldts', 'lru-cache', 'find-my-way', 'dist/']) { // dist/: the plugin itself
       t.ok(inputs.some((f) => f.includes(lib)), `${lib} is in the bundle`)
     }
     const out = execFileSync(process.execPath, [outfile], { cwd: dir, encoding: 'utf8' }).trim()
     t.equal(out, EXPECTED, 'patterns (tldts), a lookup (lru-cache) and the RegExp analysis (recheck) work from the bundle')
+
+    writeFileSync(join(dir, 'alone-src.mjs'), format === 'esm' ? ALONE : `(async () => {\n${ALONE.replace(/^import (\w+) from '([^']+)'$/gm, "const { default: $1 } = await import('$2')")}})()`)
+    buildSync({ ...bundleOptions(format), entryPoints: [join(dir, 'alone-src.mjs')], outfile: join(dir, `alone.${format === 'esm' ? 'mjs' : 'cjs'}`) })
+    const away = mkdtempSync(join(tmpdir(), 'cors-bundle-'))
+    t.teardown(() => rmSync(away, { recursive: true, force: true }))
+    copyFileSync(join(dir, `alone.${format === 'esm' ? 'mjs' : 'cjs'}`), join(away, `alone.${format === 'esm' ? 'mjs' : 'cjs'}`))
+    const alone = execFileSync(process.execPath, [join(away, `alone.${format === 'esm' ? 'mjs' : 'cjs'}`)], { cwd: away, encoding: 'utf8' }).trim()
+    t.equal(alone, '204 PUT', 'far from any node_modules, a RegExp route path (find-my-way) answers its preflight from the bundled copy')
   })
 }
