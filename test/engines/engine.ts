@@ -347,13 +347,21 @@ function scenarioPage (scenarios: Scenario[]): string {
     // Console messages about a request may trail its promise: let them land before the marker.
     await new Promise((resolve) => setTimeout(resolve, 150))
     console.log(${JSON.stringify(END)} + i + ' ' + JSON.stringify(outcome))
+    // Lines that trail the end mark still belong to this scenario (split() takes them up to the
+    // next start mark): leave them time to land on a busy machine.
+    await new Promise((resolve) => setTimeout(resolve, 250))
   }
 })()
 </script>`
 }
 
-/** Splits console lines at the scenario markers. */
-function split (lines: string[], count: number): Seen[] | null {
+/**
+ * Splits console lines at the scenario markers: a scenario's lines run from its start mark to the
+ * next one (lines after its end mark included). Null until every scenario has ended and the
+ * console has been quiet for QUIET ms since (a line may trail the last end mark).
+ */
+const QUIET = 500
+function split (lines: string[], count: number, quietSince: number): Seen[] | null {
   const seen: Seen[] = []
   let current: string[] | null = null
   for (const line of lines) {
@@ -361,13 +369,23 @@ function split (lines: string[], count: number): Seen[] | null {
     if (line.startsWith(END)) {
       const rest = line.slice(END.length)
       const space = rest.indexOf(' ')
-      seen.push({ outcome: JSON.parse(rest.slice(space + 1)) as Outcome, console: current ?? [] })
-      current = null
+      current ??= []
+      seen.push({ outcome: JSON.parse(rest.slice(space + 1)) as Outcome, console: current })
       continue
     }
     current?.push(line)
   }
-  return seen.length === count ? seen : null
+  return seen.length === count && Date.now() - quietSince >= QUIET ? seen : null
+}
+
+/** Tracks when a growing list of lines last grew. */
+function quietness (lines: string[]): () => number {
+  let length = lines.length
+  let since = Date.now()
+  return () => {
+    if (lines.length !== length) { length = lines.length; since = Date.now() }
+    return since
+  }
 }
 
 /**
@@ -389,8 +407,9 @@ export async function runScenarios (engine: EngineName, host: string, scenarios:
       const page = await browser.newPage()
       await page.goto(url)
       const deadline = Date.now() + timeout
+      const quiet = quietness(page.console)
       for (;;) {
-        const seen = split(page.console, scenarios.length)
+        const seen = split(page.console, scenarios.length, quiet())
         if (seen !== null) return { origin, seen }
         if (Date.now() > deadline) throw new Error(`${engine}: the scenarios did not finish in ${timeout} ms; console:\n${page.console.join('\n')}`)
         await new Promise((resolve) => setTimeout(resolve, 50))
@@ -423,8 +442,9 @@ async function webkitConsole (url: string, count: number, timeout: number): Prom
   child.stderr.on('data', take)
   try {
     const deadline = Date.now() + timeout
+    const quiet = quietness(lines)
     for (;;) {
-      const seen = split(lines, count)
+      const seen = split(lines, count, quiet())
       if (seen !== null) return seen
       if (child.exitCode !== null) throw new Error(`MiniBrowser exited (${child.exitCode}); console:\n${lines.join('\n')}`)
       if (Date.now() > deadline) throw new Error(`webkit: the scenarios did not finish in ${timeout} ms; console:\n${lines.join('\n')}`)
