@@ -22,7 +22,10 @@ export interface EngineProfile {
   name: EngineName
   /** How users know it. */
   title: string
-  /** Seconds a preflight is cached without Access-Control-Max-Age, and the most it is cached. */
+  /**
+   * Seconds a preflight is cached without Access-Control-Max-Age, and the most it is cached
+   * (scripts/engine-max-age.ts: all three 5 s; WebKit re-sends a 700 s one after 600 s).
+   */
   maxAge: { default: number, cap: number }
   /**
    * Whether `Access-Control-Allow-Headers: *` lets an Authorization header through. The Fetch
@@ -33,6 +36,7 @@ export interface EngineProfile {
    * Cookies on a credentialed request to another site (the page's site differs from the API's):
    * 'partitioned-only': only cookies set with the Partitioned attribute (CHIPS);
    * 'partitioned': cookies kept per top-level site; 'none': no cookies at all.
+   * (test/engines/cookies.test.ts, with a regular profile in each engine.)
    */
   crossSiteCookies: 'partitioned-only' | 'partitioned' | 'none'
   /** What the rejected fetch() promise says. */
