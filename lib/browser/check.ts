@@ -19,6 +19,8 @@ export interface CheckOptions {
   timeout?: number
   /** The engines to judge for. Default all three. */
   browsers?: readonly EngineName[]
+  /** One engine, or 'all': the CLI's `--browser` (ignored when `browsers` is given). */
+  browser?: EngineName | 'all'
 }
 
 export interface EngineReport {
@@ -148,7 +150,7 @@ export async function check (options: CheckOptions): Promise<CheckReport> {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new CheckError(`'${options.url}' is not an http(s) URL`, 'USAGE')
   const origin = pageOrigin(options.origin)
-  const engines = options.browsers ?? ENGINE_NAMES
+  const engines = options.browsers ?? (options.browser === undefined || options.browser === 'all' ? ENGINE_NAMES : [options.browser])
   const method = (options.method ?? 'GET').toUpperCase()
   const headers = Object.fromEntries(Object.entries(options.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]))
   const page: PageRequest = { method, origin, headers, credentials: options.credentials === true }

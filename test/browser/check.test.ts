@@ -201,6 +201,8 @@ test('--browser picks the engines; the notes name where engines and the standard
   t.equal(text.code, 1)
   t.notMatch(text.out, /Chromium|Firefox/)
   t.match(text.out, /Safari \(WebKit\) console:\n {2}Origin https:\/\/app\.example\.com is not allowed by Access-Control-Allow-Origin\. Status code: 204\n/)
+  t.same(Object.keys((await check({ url: `${at}/refused`, origin: PAGE, browser: 'webkit' })).console), ['webkit'], "check({ browser: 'webkit' })")
+  t.same(Object.keys((await check({ url: `${at}/refused`, origin: PAGE, browser: 'all' })).console), ['chromium', 'firefox', 'webkit'])
   const bad = await run('check', `${at}/refused`, '-o', PAGE, '--browser', 'safari')
   t.equal(bad.code, 2)
   t.match(bad.err, "--browser 'safari': one of chromium, firefox, webkit, all")
