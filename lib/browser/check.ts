@@ -178,21 +178,24 @@ export async function check (options: CheckOptions): Promise<CheckReport> {
     const sent = preflightHeaders(page)
     const res = await send(url, 'OPTIONS', sent, timeout)
     report.preflight = { request: { method: 'OPTIONS', url: url.href, headers: sent }, response: { status: res.status, headers: kept(res.headers) } }
-    const location = res.headers.location
-    const standard = preflightCheck(page, res.status, res.headers as Record<string, string | string[]>)
-    for (const engine of engines) {
-      const verdict: Verdict | Failed = res.status >= 300 && res.status < 400 && location !== undefined
-        ? { ok: false, kind: 'redirect', reason: `preflight: it redirects (HTTP ${res.status} to ${location}), and browsers follow no redirect of a preflight` }
-        : preflightCheck(page, res.status, res.headers as Record<string, string | string[]>, ENGINES[engine])
-      if (!verdict.ok) failed.set(engine, { failure: verdict, preflight: true, status: res.status })
-    }
-    if (!standard.ok && engines.some((e) => !failed.has(e))) {
-      report.notes.push(`The Fetch standard blocks this (${standard.reason.replace(/^preflight: /, '')}), but ${names(engines.filter((e) => !failed.has(e)))} let it through today: ` +
-        // (The engines depart from the standard on one header only: Authorization under '*'.)
-        `list ${(standard as { value: string }).value} in Access-Control-Allow-Headers, so it keeps working when they follow the standard`)
-    }
-    if (location !== undefined && failed.size === engines.length && failed.get(engines[0])?.failure.kind === 'redirect') {
+    const location = redirectTarget(res)
+    if (location !== null) {
+      // Browsers follow no redirect of a preflight: every engine fails it the same way.
+      const failure: Failed = { ok: false, kind: 'redirect', reason: `preflight: it redirects (HTTP ${res.status} to ${location}), and browsers follow no redirect of a preflight` }
+      for (const engine of engines) failed.set(engine, { failure, preflight: true, status: res.status })
       report.fix = `call the final URL in fetch() (${new URL(location, url).href}), or answer the preflight at this one without redirecting`
+    } else {
+      for (const engine of engines) {
+        const verdict = preflightCheck(page, res.status, res.headers as Record<string, string | string[]>, ENGINES[engine])
+        if (!verdict.ok) failed.set(engine, { failure: verdict, preflight: true, status: res.status })
+      }
+      const standard = preflightCheck(page, res.status, res.headers as Record<string, string | string[]>)
+      const through = engines.filter((e) => !failed.has(e))
+      if (!standard.ok && through.length > 0) {
+        report.notes.push(`The Fetch standard blocks this (${standard.reason.replace(/^preflight: /, '')}), but ${names(through)} let it through today: ` +
+          // (The engines depart from the standard on one header only: Authorization under '*'.)
+          `list ${(standard as { value: string }).value} in Access-Control-Allow-Headers, so it keeps working when they follow the standard`)
+      }
     }
   }
 
@@ -204,9 +207,10 @@ export async function check (options: CheckOptions): Promise<CheckReport> {
     for (const engine of engines) {
       if (!verdict.ok && !failed.has(engine)) failed.set(engine, { failure: verdict, preflight: false, status: res.status })
     }
-    if (verdict.ok && res.status >= 300 && res.status < 400 && res.headers.location !== undefined) {
-      redirected = `redirected (HTTP ${res.status} to ${res.headers.location}): the browser follows it in CORS mode, and the next answer must pass the same checks (with Origin: null if it leaves this origin's server for another)`
-      report.fix = `run check on ${new URL(res.headers.location, url).href}, or call that URL in fetch() directly`
+    const location = redirectTarget(res)
+    if (verdict.ok && location !== null) {
+      redirected = `redirected (HTTP ${res.status} to ${location}): the browser follows it in CORS mode, and the next answer must pass the same checks (with Origin: null if it leaves this origin's server for another)`
+      report.fix = `run check on ${new URL(location, url).href}, or call that URL in fetch() directly`
     } else if (verdict.ok) {
       report.readable = readableHeaders(page, res.headers as Record<string, string | string[]>)
     }
@@ -233,6 +237,11 @@ export async function check (options: CheckOptions): Promise<CheckReport> {
   report.allowed = engines.every((e) => report.engines[e]?.allowed === true)
   report.verdict = summary(engines, report.engines)
   return report
+}
+
+/** Where a 3xx answer sends the browser; null when it is no redirect. */
+function redirectTarget (res: { status: number, headers: IncomingHttpHeaders }): string | null {
+  return res.status >= 300 && res.status < 400 && res.headers.location !== undefined ? res.headers.location : null
 }
 
 /** "chromium, firefox and webkit" */

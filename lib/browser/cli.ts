@@ -96,9 +96,8 @@ export async function main (argv: string[]): Promise<number> {
     process.stderr.write(`--browser '${browser}': one of chromium, firefox, webkit, all\n`)
     return 2
   }
-  const browsers = browser === 'all' ? ENGINE_NAMES : [browser as EngineName]
   try {
-    const report = await check({ url: positionals[1], origin: values.origin, method: values.method, headers, credentials: values.credentials, timeout, browsers })
+    const report = await check({ url: positionals[1], origin: values.origin, method: values.method, headers, credentials: values.credentials, timeout, browser: browser as EngineName | 'all' })
     process.stdout.write(values.json === true ? JSON.stringify(report, null, 2) + '\n' : print(report))
     return report.allowed ? 0 : 1
   } catch (err) {

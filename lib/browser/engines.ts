@@ -19,7 +19,6 @@ export type ConsoleFailure = (Failure | { kind: 'redirect' }) & {
 }
 
 export interface EngineProfile {
-  name: EngineName
   /** How users know it. */
   title: string
   /**
@@ -124,7 +123,6 @@ function webkitReason (f: ConsoleFailure): string {
 
 export const ENGINES: Readonly<Record<EngineName, EngineProfile>> = {
   chromium: {
-    name: 'chromium',
     title: 'Chromium (Chrome, Edge)',
     maxAge: { default: 5, cap: 7200 },
     wildcardCoversAuthorization: true,
@@ -136,7 +134,6 @@ export const ENGINES: Readonly<Record<EngineName, EngineProfile>> = {
     ]
   },
   firefox: {
-    name: 'firefox',
     title: 'Firefox',
     maxAge: { default: 5, cap: 86400 },
     wildcardCoversAuthorization: true,
@@ -152,7 +149,6 @@ export const ENGINES: Readonly<Record<EngineName, EngineProfile>> = {
     }
   },
   webkit: {
-    name: 'webkit',
     title: 'Safari (WebKit)',
     maxAge: { default: 5, cap: 600 },
     wildcardCoversAuthorization: true,
@@ -179,7 +175,7 @@ export function engineNotes (traits: PolicyTraits): string[] {
   const notes: string[] = []
   const maxAge = traits.maxAge
   if (maxAge !== undefined) {
-    const cut = ENGINE_NAMES.filter((e) => maxAge > ENGINES[e].maxAge.cap)
+    const cut = ENGINE_NAMES.filter((e) => preflightCacheSeconds(e, maxAge) < maxAge)
     if (cut.length > 0) {
       notes.push(`maxAge ${maxAge}: ${cut.map((e) => `${ENGINES[e].title} keeps a preflight ${ENGINES[e].maxAge.cap} s at most`).join(', ')}, then preflights again`)
     }

@@ -122,9 +122,11 @@ export function preflightCheck (request: PageRequest, status: number, headers: R
   if (status < 200 || status > 299) return { ok: false, reason: `preflight: status ${status} is not ok`, kind: 'status' }
   // Extracting header list values fails on an item that is not a token (Fetch, CORS-preflight fetch).
   for (const header of ['Access-Control-Allow-Methods', 'Access-Control-Allow-Headers'] as const) {
-    const bad = list(headers[header.toLowerCase()]).find((item) => !TOKEN.test(item))
+    const value = headers[header.toLowerCase()]
+    const bad = list(value).find((item) => !TOKEN.test(item))
     if (bad !== undefined) {
-      return { ok: false, reason: `preflight: ${header} '${single(headers[header.toLowerCase()]) as string}' is not a list of names ('${bad}')`, kind: 'unparsable', header, value: bad, raw: single(headers[header.toLowerCase()]) as string }
+      const raw = single(value) as string // a bad item means one value was there
+      return { ok: false, reason: `preflight: ${header} '${raw}' is not a list of names ('${bad}')`, kind: 'unparsable', header, value: bad, raw }
     }
   }
   const methods = list(headers['access-control-allow-methods'])

@@ -144,6 +144,21 @@ export async function waitFor<A> (page: EnginePage, fn: (arg: A) => boolean, arg
 
 // ---- Chromium ------------------------------------------------------------------------------
 
+/** A Playwright or Puppeteer page (their goto, evaluate and screenshot read alike) as an EnginePage. */
+interface DrivenPage {
+  goto: (url: string) => Promise<unknown>
+  evaluate: (fn: never, arg: never) => Promise<unknown>
+  screenshot: (options: { path: `${string}.png`, fullPage: boolean }) => Promise<unknown>
+}
+function driven (page: DrivenPage, lines: string[]): EnginePage {
+  return {
+    console: lines,
+    async goto (url) { await page.goto(url) },
+    evaluate: async (fn, arg) => await page.evaluate(fn as never, arg as never) as never,
+    async screenshot (path) { await page.screenshot({ path: path as `${string}.png`, fullPage: true }) }
+  }
+}
+
 async function launchChromium (): Promise<Browser> {
   const { chromium } = await import('playwright-core')
   // A regular profile, as users run it (a Playwright context of its own is incognito, which
@@ -162,12 +177,7 @@ async function launchChromium (): Promise<Browser> {
       const page = await context.newPage()
       const lines: string[] = []
       page.on('console', (m) => { lines.push(m.text()) })
-      return {
-        console: lines,
-        async goto (url) { await page.goto(url) },
-        evaluate: async (fn, arg) => await page.evaluate(fn as never, arg) as never,
-        async screenshot (path) { await page.screenshot({ path, fullPage: true }) }
-      }
+      return driven(page, lines)
     },
     async close () {
       await context.close()
@@ -203,12 +213,7 @@ async function launchFirefox (): Promise<Browser> {
       page.on('console', (m) => { lines.push(m.text()) })
       // Firefox reports a blocked CORS request as a page error, not a console message.
       page.on('pageerror', (e) => { lines.push((e as Error).message) })
-      return {
-        console: lines,
-        async goto (url) { await page.goto(url) },
-        evaluate: async (fn, arg) => await page.evaluate(fn as never, arg) as never,
-        async screenshot (path) { await page.screenshot({ path: path as `${string}.png`, fullPage: true }) }
-      }
+      return driven(page, lines)
     },
     async close () {
       await browser.close()
