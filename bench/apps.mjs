@@ -1,8 +1,14 @@
 // The four servers of the benchmark, each with the same routes and (as far as each can express
 // them) the same policies. Loaded from dist/, so run `npm run build` first (npm run bench does).
 import Fastify from 'fastify'
-import fastifyCors from '@fastify/cors'
-import corsPolicy, { originLookup } from '../dist/esm/index.js'
+import { resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
+
+// Each server imports only the plugin it runs: a module that is imported but never used still
+// changes what Node's own request path costs (bench/README.md, "Per request, before and after").
+// BENCH_PLUGIN: another build of this plugin (its dist/esm/index.js), for before/after counts.
+const PLUGIN = process.env.BENCH_PLUGIN ? pathToFileURL(resolve(process.env.BENCH_PLUGIN)).href : '../dist/esm/index.js'
+const loaders = { policy: () => import(PLUGIN), 'fastify-cors': () => import('@fastify/cors') }
 
 export const ALLOWED = 'https://app.example.com'
 export const LIST = Array.from({ length: 1000 }, (_, i) => `https://tenant${i}.example.com`)
@@ -19,7 +25,7 @@ const HEADERS = ['content-type', 'x-token']
  * paths) | pscale:<n> (paths with a parameter). What @fastify/cors cannot express (a pattern), it
  * gets in its own form: the equivalent RegExp; for `lookup`, a callback over the same Set.
  */
-function globalPolicy (kind, scenario) {
+function globalPolicy (kind, scenario, plugin) {
   const own = kind === 'policy'
   if (scenario === 'list') return { origin: LIST }
   if (scenario === 'regex') return { origin: REGEX }
@@ -31,7 +37,7 @@ function globalPolicy (kind, scenario) {
   }
   if (scenario === 'lookup') {
     const tenants = new Set([...LIST, SUBDOMAIN])
-    return { origin: own ? originLookup((origin) => tenants.has(origin)) : (origin, cb) => cb(null, tenants.has(origin)) }
+    return { origin: own ? plugin.originLookup((origin) => tenants.has(origin)) : (origin, cb) => cb(null, tenants.has(origin)) }
   }
   return { origin: [ALLOWED] }
 }
@@ -45,11 +51,12 @@ function routeCount (scenario) {
 const handler = async () => ({ ok: true })
 
 export async function build (kind, scenario, logger = false) {
+  const plugin = kind in loaders ? await loaders[kind]() : null
   const app = Fastify({ logger })
-  const policy = { ...globalPolicy(kind, scenario), allowedHeaders: HEADERS, exposedHeaders: ['x-total'], maxAge: 600 }
-  if (kind === 'policy') await app.register(corsPolicy, policy)
+  const policy = { ...globalPolicy(kind, scenario, plugin), allowedHeaders: HEADERS, exposedHeaders: ['x-total'], maxAge: 600 }
+  if (kind === 'policy') await app.register(plugin.default, policy)
   if (kind === 'fastify-cors') {
-    await app.register(fastifyCors, { ...policy, methods: ['GET', 'HEAD', 'PUT'] })
+    await app.register(plugin.default, { ...policy, methods: ['GET', 'HEAD', 'PUT'] })
   }
   if (kind === 'floor') {
     // The least work any plugin can do: fixed, precomputed headers from one hook.

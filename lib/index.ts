@@ -3,9 +3,9 @@ import type {
   FastifySchema, FastifyTypeProvider, FastifyTypeProviderDefault, RawReplyDefaultExpression,
   RawRequestDefaultExpression, RawServerBase, RawServerDefault, RouteGenericInterface, RouteOptions
 } from 'fastify'
-import fp from 'fastify-plugin'
 import { kAllowed, kPolicy, originHook, sendHeaders } from './serve/actual.js'
 import { FST_CORS_ALREADY_REGISTERED, FST_CORS_DUPLICATE_POLICY } from './shared/errors.js'
+import { asPlugin, checkFastify } from './shared/plugin.js'
 import type { OriginMatcher } from './origins/origin.js'
 import { compilePolicy, mergePolicy, type CompiledPolicy } from './config/policy.js'
 import { addMethod, loadRouter, pathEntry, pathTable, policyOf, type PathTable } from './serve/paths.js'
@@ -189,6 +189,7 @@ function toList<T> (hooks: T | T[] | undefined): T[] {
 }
 
 const corsPolicy: FastifyPluginAsync<CorsOptions> = async function corsPolicy (fastify, options) {
+  checkFastify(fastify, 'fastify-cors-policy')
   const instance = fastify as ScopedInstance
   if (Object.hasOwn(instance, kScope)) throw new FST_CORS_ALREADY_REGISTERED()
   const label = `registration at ${fastify.prefix === '' ? '/' : fastify.prefix}`
@@ -305,7 +306,7 @@ const corsPolicy: FastifyPluginAsync<CorsOptions> = async function corsPolicy (f
 }
 
 /** The plugin. Register it before declaring routes: `await app.register(cors, options)`. */
-export const fastifyCorsPolicy = fp(corsPolicy, { fastify: '5.x', name: 'fastify-cors-policy' })
+export const fastifyCorsPolicy = asPlugin(corsPolicy, { name: 'fastify-cors-policy' })
 export default fastifyCorsPolicy
 
 /**

@@ -41,7 +41,7 @@ for (const [name, source] of Object.entries(ENTRIES)) {
 }
 
 // As every @fastify plugin: require() returns the plugin itself, with the named exports on it
-// (fastify-plugin already sets `.default`), so `app.register(require('fastify-cors-policy'))` works;
+// (lib/shared/plugin.ts sets `.default`, as fastify-plugin would), so `app.register(require('fastify-cors-policy'))` works;
 // likewise `require('fastify-cors-policy/inspector')`.
 for (const entry of ['dist/cjs/index.js', 'dist/cjs/inspector.js']) {
   writeFileSync(entry, readFileSync(entry, 'utf8').replace('//# sourceMappingURL=',

@@ -5,10 +5,27 @@ import { CorsPolicySchema, RouteCorsSchema } from '../lib/config/schema.js'
 import { Value } from '@sinclair/typebox/value'
 import { ok } from './helpers.js'
 
-test('default and named exports are the same plugin, with fastify-plugin metadata', async (t) => {
+test('default and named exports are the same plugin, with the metadata fastify-plugin would set', async (t) => {
   t.equal(cors, fastifyCorsPolicy)
-  const meta = (cors as unknown as Record<symbol, { name: string, fastify: string }>)[Symbol.for('plugin-meta')]
-  t.match(meta, { name: 'fastify-cors-policy', fastify: '5.x' })
+  t.equal((cors as unknown as { default: unknown }).default, cors)
+  const own = cors as unknown as Record<symbol, unknown>
+  t.same(own[Symbol.for('plugin-meta')], { name: 'fastify-cors-policy' })
+  t.equal(own[Symbol.for('skip-override')], true)
+  t.equal(own[Symbol.for('fastify.display-name')], 'fastify-cors-policy')
+  // Not encapsulated: the decorator and hooks reach the app that registered it.
+  const app = Fastify()
+  await app.register(cors)
+  t.ok(app.hasDecorator('cors'))
+  // Other plugins can depend on it by name.
+  const dependent = Object.assign(async () => {}, { [Symbol.for('plugin-meta')]: { name: 'needs-cors', dependencies: ['fastify-cors-policy'] } })
+  await t.resolves(async () => { await app.register(dependent) })
+  await t.rejects(async () => { await Fastify().register(dependent) }, { code: 'FST_ERR_PLUGIN_DEPENDENCY_NOT_REGISTERED' })
+})
+
+test('a Fastify other than 5.x is refused at registration, naming both versions', async (t) => {
+  const app = Fastify()
+  Object.defineProperty(app, 'version', { value: '4.29.1' })
+  await t.rejects(async () => { await app.register(cors) }, { code: 'FST_CORS_FASTIFY_VERSION', message: 'fastify-cors-policy: fastify-cors-policy needs Fastify 5.x; this app runs Fastify 4.29.1' })
 })
 
 test('definePolicy returns its argument, usable as a route policy', async (t) => {

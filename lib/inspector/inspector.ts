@@ -1,9 +1,9 @@
 // lib/inspector: the development page that lists every route's policy and explains a request.
 import type { FastifyPluginAsync, FastifySchema } from 'fastify'
-import fp from 'fastify-plugin'
 import createError from '@fastify/error'
 import type { CorsTools, ExplainInput } from '../explain/explain.js'
 import { page } from './inspector-page.js'
+import { asPlugin, checkFastify } from '../shared/plugin.js'
 
 export interface InspectorOptions {
   /** Where the page is served. Default `/_cors`. */
@@ -29,8 +29,9 @@ const HIDDEN = { hide: true } as FastifySchema
 const ROUTE = { schema: HIDDEN, cors: false as const }
 
 const inspectorPlugin: FastifyPluginAsync<InspectorOptions> = async function inspector (fastify, options) {
+  checkFastify(fastify, 'fastify-cors-policy/inspector')
   if (process.env.NODE_ENV === 'production' && options.allowInProduction !== true) throw new FST_CORS_INSPECTOR_IN_PRODUCTION()
-  // fastify-plugin's `dependencies` has refused to register unless fastify-cors-policy is here.
+  // Fastify has refused (the plugin's `dependencies`) to register unless fastify-cors-policy is here.
   const tools = (fastify as unknown as { cors: CorsTools }).cors
   const base = (options.prefix ?? '/_cors').replace(/\/+$/, '')
   const html = page(base)
@@ -65,5 +66,5 @@ const inspectorPlugin: FastifyPluginAsync<InspectorOptions> = async function ins
  * a form that shows what a browser would do with a request, from `explain()`.
  * `app.register(inspector, { prefix: '/_cors' })`, after fastify-cors-policy.
  */
-export const inspector = fp(inspectorPlugin, { fastify: '5.x', name: 'fastify-cors-policy-inspector', dependencies: ['fastify-cors-policy'] })
+export const inspector = asPlugin(inspectorPlugin, { name: 'fastify-cors-policy-inspector', dependencies: ['fastify-cors-policy'] })
 export default inspector

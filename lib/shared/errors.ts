@@ -43,3 +43,8 @@ export const FST_CORS_ALREADY_REGISTERED: FastifyErrorConstructor<{ code: string
   'fastify-cors-policy: already registered in this scope; register it once per scope ' +
   '(a child scope may register it again with its own global options)'
 )
+
+/** The plugin was registered on a Fastify other than 5.x. */
+export const FST_CORS_FASTIFY_VERSION: Two = createError<[string, string]>(
+  'FST_CORS_FASTIFY_VERSION', 'fastify-cors-policy: %s needs Fastify 5.x; this app runs Fastify %s'
+)
