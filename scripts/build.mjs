@@ -48,22 +48,37 @@ for (const entry of ['dist/cjs/index.js', 'dist/cjs/inspector.js']) {
     'module.exports = Object.assign(module.exports.default, module.exports);\n//# sourceMappingURL='))
 }
 
-// find-my-way is CommonJS and Fastify has already require()d it. An ES module's import() of it
-// pays Node's ES-module wrapping of a CommonJS package (about 146 million instructions at the
-// first registration, bench/README.md); require() from the cache costs nothing. So the ES module
-// entry asks require() first and keeps the import() as the fallback, which bundlers still see
-// (and take: in a bundle without node_modules, require() finds nothing and the bundled copy loads).
+// Node's own entry for `import` (dist/esm/index.node.js; bundlers take dist/esm/index.js through
+// the "module" condition). An ES module that imports a CommonJS package or a node: builtin pays
+// for it: Node scans the package's source for its exports, or builds a facade of every export of
+// the builtin (bench/README.md, cold start). So Node's entry takes its CommonJS packages through a
+// require() made from process.getBuiltinModule('module') (Node 20.16 and later; older versions
+// fall back to importing node:module), and find-my-way, which Fastify has already loaded, from
+// require()'s cache instead of import()'s wrapper. Each replacement keeps its line, so the
+// source map stays right.
 const esm = 'dist/esm/index.js'
-const dynamic = '(await import("find-my-way")).default'
-const source = readFileSync(esm, 'utf8')
-if (!source.includes(dynamic)) throw new Error(`${esm}: the find-my-way import() was not found; update scripts/build.mjs`)
-writeFileSync(esm, source.replace(dynamic, `(requireLoaded("find-my-way") ?? ${dynamic})`).replace('//# sourceMappingURL=',
-  `import { createRequire as createRequireForLoaded } from "node:module";
+let node = readFileSync(esm, 'utf8')
+const replace = (from, to) => {
+  if (!node.includes(from)) throw new Error(`${esm}: ${JSON.stringify(from)} was not found; update scripts/build.mjs`)
+  node = node.replace(from, to)
+}
+replace('import createError from "@fastify/error";', 'const createError = requireFromHere("@fastify/error");')
+replace('(await import("find-my-way")).default', '(requireLoaded("find-my-way") ?? (await import("find-my-way")).default)')
+const imports = [...node.matchAll(/^import .* from "([^"]+)";$/gm)].map((m) => m[1])
+if (imports.length > 0) throw new Error(`${esm}: static imports left in Node's entry (${imports.join(', ')}); load them in scripts/build.mjs`)
+replace('//# sourceMappingURL=', `function requireFromHere(name) {
+  return (process.getBuiltinModule?.("module") ?? nodeModule).createRequire(import.meta.url)(name);
+}
 function requireLoaded(name) {
   try {
-    return createRequireForLoaded(import.meta.url)(name);
+    return requireFromHere(name);
   } catch {
     return void 0;
   }
 }
-//# sourceMappingURL=`))
+//# sourceMappingURL=`)
+// Hoisted: runs before the module's first line needs requireFromHere (a function declaration is
+// hoisted, but this binding would not be, so it is a top-level await at the very top).
+node = 'const nodeModule = process.getBuiltinModule ? null : await import("node:module");\n' + node
+writeFileSync('dist/esm/index.node.js', node.replace('//# sourceMappingURL=index.js.map', '//# sourceMappingURL=index.node.js.map'))
+writeFileSync('dist/esm/index.node.js.map', readFileSync('dist/esm/index.js.map', 'utf8').replace('"mappings":"', '"mappings":";'))

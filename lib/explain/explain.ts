@@ -6,7 +6,7 @@ import { corsCheck, needsPreflight, preflightCheck, preflightHeaders, type PageR
 import type { CompiledPolicy } from '../config/policy.js'
 import { findEntry, policyOf, routesOf, type PathEntry, type PathTable } from '../serve/paths.js'
 import type { CorsPolicy } from '../config/schema.js'
-import { EXPLAIN_HEADER, EXPLAIN_SECRET, FIX_HEADER, REASON_HEADER } from '../serve/preflight.js'
+import { EXPLAIN_HEADER, explainSecret, FIX_HEADER, REASON_HEADER } from '../serve/preflight.js'
 import { corsOff, credentialsOff, credentialsWithWildcard, noRoute, originRefused, type Refusal } from '../serve/fixes.js'
 
 /** A preflight carrying this header with this process's secret gets its denial reason back. */
@@ -86,7 +86,7 @@ export async function explain (fastify: FastifyInstance, table: PathTable, globa
   }
   if (needsPreflight(page)) {
     const sent = preflightHeaders(page)
-    const res = await fastify.inject({ method: 'OPTIONS', url: input.url, headers: { ...sent, [EXPLAIN_HEADER]: EXPLAIN_SECRET } })
+    const res = await fastify.inject({ method: 'OPTIONS', url: input.url, headers: { ...sent, [EXPLAIN_HEADER]: await explainSecret() } })
     result.preflight = { sent: true, request: { method: 'OPTIONS', url: input.url, headers: sent }, response: { status: res.statusCode, headers: corsOnly(res.headers) } }
     const verdict = preflightCheck(page, res.statusCode, res.headers)
     if (!verdict.ok) {

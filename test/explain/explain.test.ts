@@ -14,6 +14,16 @@ async function app (logger?: { level: string, stream: { write: (s: string) => vo
   }, logger ? { logger } : {})
 }
 
+// First in this file: no explain() has run yet in this process, so the secret is not made yet.
+test('before any explain(), a refused preflight carries no reason header, with or without the explain header', async (t) => {
+  const fastify = await app()
+  const plain = await preflight(fastify, '/items/7', A, 'PUT', { 'access-control-request-headers': 'x-token' })
+  t.equal(plain.statusCode, 204)
+  t.notOk(plain.headers['x-fastify-cors-policy-reason'])
+  const guessed = await preflight(fastify, '/items/7', A, 'PUT', { 'access-control-request-headers': 'x-token', 'x-fastify-cors-policy-explain': 'undefined' })
+  t.notOk(guessed.headers['x-fastify-cors-policy-reason'])
+})
+
 test('explain: a simple allowed GET needs no preflight', async (t) => {
   const e = await (await app()).cors.explain({ method: 'GET', url: '/items', origin: A })
   t.equal(e.allowed, true)

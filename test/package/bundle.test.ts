@@ -75,9 +75,12 @@ for (const format of ['esm', 'cjs'] as const) {
     const outfile = join(dir, format === 'esm' ? 'bundle.mjs' : 'bundle.cjs')
     const result = buildSync({ ...bundleOptions(format), entryPoints: [join(dir, 'app.mjs')], outfile, metafile: true })
     const inputs = Object.keys(result.metafile.inputs)
-    for (const lib of ['tldts', 'lru-cache', 'find-my-way', 'dist/']) { // dist/: the plugin itself
+    for (const lib of ['tldts', 'lru-cache', 'find-my-way', '@fastify/error', 'dist/']) { // dist/: the plugin itself
       t.ok(inputs.some((f) => f.includes(lib)), `${lib} is in the bundle`)
     }
+    // Bundlers take the "module" entry, whose imports they can follow; Node's own entry is not bundled.
+    t.ok(inputs.some((f) => f.endsWith(`dist/${format}/index.js`)), `esbuild takes dist/${format}/index.js`)
+    t.notOk(inputs.some((f) => f.endsWith('index.node.js')), "Node's entry (index.node.js) is not what bundlers take")
     const out = execFileSync(process.execPath, [outfile], { cwd: dir, encoding: 'utf8' }).trim()
     t.equal(out, EXPECTED, 'patterns (tldts), a lookup (lru-cache) and the RegExp analysis (recheck) work from the bundle')
 

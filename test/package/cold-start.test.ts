@@ -59,3 +59,28 @@ test('each feature loads its own library, and only that one', async (t) => {
   t.same(loadedWith('{ origin: /^https:\\/\\/([a-z0-9-]+\\.)+example\\.com$/ }'), ['recheck'], 'a RegExp that repeats something')
   t.same(loadedWith('{ origin: /^https:\\/\\/(app|admin)\\.example\\.com$/ }'), [], 'a RegExp that repeats nothing is not analysed')
 })
+
+test("Node's import entry loads its CommonJS dependencies through require(), and works", async (t) => {
+  const code = `
+import Fastify from 'fastify'
+import cors from 'fastify-cors-policy'
+import { createRequire } from 'node:module'
+const app = Fastify()
+await app.register(cors, { origin: ['https://a.com'] })
+app.get('/', async () => 'ok')
+const res = await app.inject({ url: '/', headers: { origin: 'https://a.com' } })
+const cache = Object.keys(createRequire(import.meta.url).cache)
+console.log(JSON.stringify({ entry: import.meta.resolve('fastify-cors-policy'), allowed: res.headers['access-control-allow-origin'], error: cache.some((f) => f.includes('/node_modules/@fastify/error/')) }))`
+  // The resolve hook sees every ES module resolution: @fastify/error and node:crypto must not be among them.
+  const log = join(dir, `resolved-${Math.random()}.log`)
+  writeFileSync(log, '')
+  const out = JSON.parse(execFileSync(process.execPath, ['--import', join(dir, 'register.mjs'), '--input-type=module', '-e', code],
+    { cwd: root, encoding: 'utf8', env: { ...process.env, RESOLVED_LOG: log } }))
+  const resolved = readFileSync(log, 'utf8')
+  t.match(out.entry, /\/dist\/esm\/index\.node\.js$/)
+  t.equal(out.allowed, 'https://a.com')
+  t.equal(out.error, true, '@fastify/error is loaded')
+  t.notOk(resolved.includes('/@fastify/error/'), '…through require(), not an ES module import')
+  t.notOk(resolved.includes('node:crypto'), 'node:crypto is not imported until explain() runs')
+  t.ok(resolved.includes('/dist/esm/index.node.js'), 'the hook saw the entry itself')
+})
