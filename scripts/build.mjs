@@ -52,8 +52,7 @@ for (const entry of ['dist/cjs/index.js', 'dist/cjs/inspector.js']) {
 // the "module" condition). An ES module that imports a CommonJS package or a node: builtin pays
 // for it: Node scans the package's source for its exports, or builds a facade of every export of
 // the builtin (bench/README.md, cold start). So Node's entry takes its CommonJS packages through a
-// require() made from process.getBuiltinModule('module') (Node 20.16 and later; older versions
-// fall back to importing node:module), and find-my-way, which Fastify has already loaded, from
+// require() made once for the file, and find-my-way, which Fastify has already loaded, from
 // require()'s cache instead of import()'s wrapper. Each replacement keeps its line, so the
 // source map stays right.
 const esm = 'dist/esm/index.js'
@@ -62,23 +61,20 @@ const replace = (from, to) => {
   if (!node.includes(from)) throw new Error(`${esm}: ${JSON.stringify(from)} was not found; update scripts/build.mjs`)
   node = node.replace(from, to)
 }
-replace('import createError from "@fastify/error";', 'const createError = requireFromHere("@fastify/error");')
+replace('import createError from "@fastify/error";', 'const createError = requireHere("@fastify/error");')
 replace('(await import("find-my-way")).default', '(requireLoaded("find-my-way") ?? (await import("find-my-way")).default)')
 const imports = [...node.matchAll(/^import .* from "([^"]+)";$/gm)].map((m) => m[1])
 if (imports.length > 0) throw new Error(`${esm}: static imports left in Node's entry (${imports.join(', ')}); load them in scripts/build.mjs`)
-replace('//# sourceMappingURL=', `function requireFromHere(name) {
-  return (process.getBuiltinModule?.("module") ?? nodeModule).createRequire(import.meta.url)(name);
-}
-function requireLoaded(name) {
+replace('//# sourceMappingURL=', `function requireLoaded(name) {
   try {
-    return requireFromHere(name);
+    return requireHere(name);
   } catch {
     return void 0;
   }
 }
 //# sourceMappingURL=`)
-// Hoisted: runs before the module's first line needs requireFromHere (a function declaration is
-// hoisted, but this binding would not be, so it is a top-level await at the very top).
-node = 'const nodeModule = process.getBuiltinModule ? null : await import("node:module");\n' + node
+// The one added line, at the top (the source map below skips it): this file's require(), from
+// process.getBuiltinModule (Node 20.16 and later) or, on older versions, an import of node:module.
+node = 'const requireHere = (process.getBuiltinModule?.("module") ?? await import("node:module")).createRequire(import.meta.url);\n' + node
 writeFileSync('dist/esm/index.node.js', node.replace('//# sourceMappingURL=index.js.map', '//# sourceMappingURL=index.node.js.map'))
 writeFileSync('dist/esm/index.node.js.map', readFileSync('dist/esm/index.js.map', 'utf8').replace('"mappings":"', '"mappings":";'))
