@@ -6,8 +6,8 @@ import { pathToFileURL } from 'node:url'
 
 // Each server imports only the plugin it runs: a module that is imported but never used still
 // changes what Node's own request path costs (bench/README.md, "Per request, before and after").
-// BENCH_PLUGIN: another build of this plugin (its dist/esm/index.node.js, or index.js for older builds), for before/after counts.
-const PLUGIN = process.env.BENCH_PLUGIN ? pathToFileURL(resolve(process.env.BENCH_PLUGIN)).href : '../dist/esm/index.node.js'
+// BENCH_PLUGIN: another build of this plugin (its dist/cjs/main.js; dist/esm/index.node.js or index.js for older builds), for before/after counts.
+const PLUGIN = process.env.BENCH_PLUGIN ? pathToFileURL(resolve(process.env.BENCH_PLUGIN)).href : '../dist/cjs/main.js'
 const loaders = { policy: () => import(PLUGIN), 'fastify-cors': () => import('@fastify/cors') }
 
 export const ALLOWED = 'https://app.example.com'

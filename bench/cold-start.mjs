@@ -9,7 +9,7 @@
 // Run after `npm run build`: it loads dist/.
 import { execFileSync } from 'node:child_process'
 
-const plugin = new URL('../dist/esm/index.node.js', import.meta.url).href
+const plugin = new URL('../dist/cjs/main.js', import.meta.url).href
 const pluginCjs = new URL('../dist/cjs/index.js', import.meta.url).pathname
 
 const importEsm = (target) => `

@@ -77,7 +77,7 @@ const fmt = (x) => Math.round(x).toLocaleString('en-US')
 
 // Cold start: a whole process each, counted from start to exit. Its own cost is the count minus
 // the process that stops after Fastify's import (or after bare Fastify's build and ready).
-const plugin = new URL('../dist/esm/index.node.js', import.meta.url).href
+const plugin = new URL('../dist/cjs/main.js', import.meta.url).href
 const APP = (importLine, options) => `import Fastify from 'fastify'
 ${importLine}
 const app = Fastify()

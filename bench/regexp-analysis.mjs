@@ -14,7 +14,7 @@ const child = (origin) => `
 import { createRequire } from 'node:module'
 const started = performance.now()
 const { default: Fastify } = await import('fastify')
-const { default: cors } = await import('${new URL('../dist/esm/index.node.js', import.meta.url).href}')
+const { default: cors } = await import('${new URL('../dist/cjs/main.js', import.meta.url).href}')
 const app = Fastify()
 await app.register(cors, { origin: ${origin} })
 for (let i = 0; i < 10; i++) app.get('/r' + i, async () => 'ok')

@@ -22,6 +22,10 @@ const ENTRIES = { index: 'lib/index.ts', inspector: 'lib/inspector/inspector.ts'
 for (const [name, source] of Object.entries(ENTRIES)) {
   for (const format of ['esm', 'cjs']) {
     buildSync({
+      // In CommonJS, the dynamic imports of libraries some registrations need become require():
+      // Node's import() of a CommonJS package (find-my-way, which Fastify has already required)
+      // would scan its source for export names, milliseconds at each first registration.
+      ...(format === 'cjs' ? { supported: { 'dynamic-import': false } } : {}),
       entryPoints: [source],
       outfile: `dist/${format}/${name}.js`,
       bundle: true,
@@ -48,33 +52,23 @@ for (const entry of ['dist/cjs/index.js', 'dist/cjs/inspector.js']) {
     'module.exports = Object.assign(module.exports.default, module.exports);\n//# sourceMappingURL='))
 }
 
-// Node's own entry for `import` (dist/esm/index.node.js; bundlers take dist/esm/index.js through
-// the "module" condition). An ES module that imports a CommonJS package or a node: builtin pays
-// for it: Node scans the package's source for its exports, or builds a facade of every export of
-// the builtin (bench/README.md, cold start). So Node's entry takes its CommonJS packages through a
-// require() made once for the file, and find-my-way, which Fastify has already loaded, from
-// require()'s cache instead of import()'s wrapper. Each replacement keeps its line, so the
-// source map stays right.
-const esm = 'dist/esm/index.js'
-let node = readFileSync(esm, 'utf8')
-const replace = (from, to) => {
-  if (!node.includes(from)) throw new Error(`${esm}: ${JSON.stringify(from)} was not found; update scripts/build.mjs`)
-  node = node.replace(from, to)
-}
-replace('import createError from "@fastify/error";', 'const createError = requireHere("@fastify/error");')
-replace('(await import("find-my-way")).default', '(requireLoaded("find-my-way") ?? (await import("find-my-way")).default)')
-const imports = [...node.matchAll(/^import .* from "([^"]+)";$/gm)].map((m) => m[1])
-if (imports.length > 0) throw new Error(`${esm}: static imports left in Node's entry (${imports.join(', ')}); load them in scripts/build.mjs`)
-replace('//# sourceMappingURL=', `function requireLoaded(name) {
-  try {
-    return requireHere(name);
-  } catch {
-    return void 0;
-  }
-}
-//# sourceMappingURL=`)
-// The one added line, at the top (the source map below skips it): this file's require(), from
-// process.getBuiltinModule (Node 20.16 and later) or, on older versions, an import of node:module.
-node = 'const requireHere = (process.getBuiltinModule?.("module") ?? await import("node:module")).createRequire(import.meta.url);\n' + node
-writeFileSync('dist/esm/index.node.js', node.replace('//# sourceMappingURL=index.js.map', '//# sourceMappingURL=index.node.js.map'))
-writeFileSync('dist/esm/index.node.js.map', readFileSync('dist/esm/index.js.map', 'utf8').replace('"mappings":"', '"mappings":";'))
+// Node's entry for `import` (dist/cjs/main.js): a few lines that require the CommonJS bundle and
+// name its exports where Node's import looks for them. An ES module costs Node an asynchronous
+// read and a module job (bench/README.md, cold start); a CommonJS file imported from an ES module
+// is scanned for its export names by cjs-module-lexer, which takes milliseconds over the 100 KB
+// bundle and microseconds over these lines. import and require() then share one copy of the
+// plugin. Its types stay the ES declarations (dist/esm/index.d.ts): Node gives an importer
+// module.exports as `default`, which is the plugin, and each named export, which is what they
+// declare (so `attw` is told not to flag the pair as "masquerading as ESM"). Bundlers keep the ES
+// build (dist/esm/index.js, the `module` condition), whose dynamic imports they can follow.
+const bundle = readFileSync('dist/cjs/index.js', 'utf8')
+const annotated = /^0 && \(module\.exports = \{\n([^}]*)\}\);$/m.exec(bundle)
+if (annotated === null) throw new Error("dist/cjs/index.js: esbuild's export annotation was not found; update scripts/build.mjs")
+const names = annotated[1].split(',').map((n) => n.trim()).filter((n) => n !== '')
+writeFileSync('dist/cjs/main.js', `'use strict'
+// Node's entry for import: see scripts/build.mjs.
+// Not \`module.exports = require(…)\`: the lexer would follow that into the bundle.
+const plugin = require('./index.js')
+module.exports = plugin
+0 && (module.exports = { ${names.join(', ')} })
+`)
