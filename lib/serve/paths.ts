@@ -3,9 +3,9 @@ import type FindMyWayModule from 'find-my-way'
 
 type Router = typeof FindMyWayModule
 /**
- * find-my-way, once a registration has loaded it (loadRouter()). Fastify loads it too, but an ES
- * module importing a CommonJS package pays Node's scan of its source: that is paid at the first
- * registration, not by every import of the plugin.
+ * find-my-way, once a registration has loaded it (loadRouter()). Fastify loads it too: in Node's
+ * (CommonJS) build this is a require() cache hit; in the ES build, which bundlers follow, a static
+ * import would make Node scan its source at every import of the plugin.
  */
 let FindMyWay: Router
 
