@@ -1,5 +1,5 @@
-// Builds dist/esm (for bundlers) and dist/cjs (for Node: require() and import) from lib/ with tsc, then makes the plugin's
-// entry cheap to load: dist/esm/index.js and dist/cjs/index.js become one bundled file each
+// Builds dist/esm (for bundlers) and dist/cjs (for Node: require() and import) from lib/ with
+// tsc, then makes the plugin's entry cheap to load: dist/esm/index.js and dist/cjs/index.js become one bundled file each
 // (esbuild; packages stay external, and so do the dynamic imports of the libraries only some
 // registrations need). Each of the ~20 modules of lib/ cost a file read and a link when loaded
 // one by one (bench/README.md, cold start).
