@@ -1,8 +1,8 @@
 // Builds dist/esm (for bundlers) and dist/cjs (for Node: require() and import) from lib/ with
-// tsc, then makes the plugin's entry cheap to load: dist/esm/index.js and dist/cjs/index.js become one bundled file each
-// (esbuild; packages stay external, and so do the dynamic imports of the libraries only some
-// registrations need). Each of the ~20 modules of lib/ cost a file read and a link when loaded
-// one by one (bench/README.md, cold start).
+// tsc, then makes the plugin's entry cheap to load: dist/esm/index.js and dist/cjs/index.js
+// become one bundled file each (esbuild; packages stay external, and so do the dynamic imports of
+// the libraries only some registrations need). Each of the ~20 modules of lib/ cost a file read
+// and a link when loaded one by one (bench/README.md, cold start).
 import { execFileSync } from 'node:child_process'
 import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
@@ -45,8 +45,8 @@ for (const [name, source] of Object.entries(ENTRIES)) {
 }
 
 // As every @fastify plugin: require() returns the plugin itself, with the named exports on it
-// (lib/shared/plugin.ts sets `.default`, as fastify-plugin would), so `app.register(require('fastify-cors-policy'))` works;
-// likewise `require('fastify-cors-policy/inspector')`.
+// (lib/shared/plugin.ts sets `.default`, as fastify-plugin would), so
+// `app.register(require('fastify-cors-policy'))` works; likewise for the inspector.
 for (const entry of ['dist/cjs/index.js', 'dist/cjs/inspector.js']) {
   writeFileSync(entry, readFileSync(entry, 'utf8').replace('//# sourceMappingURL=',
     'module.exports = Object.assign(module.exports.default, module.exports);\n//# sourceMappingURL='))

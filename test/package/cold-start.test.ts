@@ -10,8 +10,8 @@ import { join, resolve } from 'node:path'
 const root = resolve(import.meta.dirname, '../..')
 const OPTIONAL = ['tldts', 'lru-cache', 'recheck', '@sinclair/typebox', 'vary']
 
-// Libraries may load as CommonJS (then they are in require.cache) or as ES modules (lru-cache's
-// ES build, through the plugin's dynamic import): a module resolve hook records the latter.
+// Libraries may load as CommonJS (then they are in require.cache) or as ES modules: a module
+// resolve hook records the latter.
 const dir = mkdtempSync(join(tmpdir(), 'cold-start-'))
 writeFileSync(join(dir, 'hooks.mjs'), `import { appendFileSync } from 'node:fs'
 export async function resolve (specifier, context, next) {
@@ -20,6 +20,15 @@ export async function resolve (specifier, context, next) {
   return found
 }`)
 writeFileSync(join(dir, 'register.mjs'), "import { register } from 'node:module'\nregister('./hooks.mjs', import.meta.url)\n")
+
+/** Runs `code` in a fresh process with the resolve hook: what it prints (JSON), and every ES module URL it resolved. */
+function runHooked (type: 'commonjs' | 'module', code: string): { out: any, resolved: string[] } {
+  const log = join(dir, `resolved-${Math.random()}.log`)
+  writeFileSync(log, '')
+  const out = JSON.parse(execFileSync(process.execPath, ['--import', join(dir, 'register.mjs'), `--input-type=${type}`, '-e', code],
+    { cwd: root, encoding: 'utf8', env: { ...process.env, RESOLVED_LOG: log } }))
+  return { out, resolved: readFileSync(log, 'utf8').split('\n').filter((u) => u !== '') }
+}
 
 /** The optional libraries loaded by a process that registers the plugin with `options` (JavaScript source) and serves one request. */
 function loadedWith (options: string): string[] {
@@ -37,11 +46,8 @@ async function main () {
   console.log(JSON.stringify(files))
 }
 main()`
-  const log = join(dir, `resolved-${Math.random()}.log`)
-  writeFileSync(log, '')
-  const required: string[] = JSON.parse(execFileSync(process.execPath, ['--import', join(dir, 'register.mjs'), '--input-type=commonjs', '-e', code],
-    { cwd: root, encoding: 'utf8', env: { ...process.env, RESOLVED_LOG: log } }))
-  const files = [...required, ...readFileSync(log, 'utf8').split('\n')]
+  const { out, resolved } = runHooked('commonjs', code)
+  const files = [...(out as string[]), ...resolved]
   return OPTIONAL.filter((name) => files.some((f) => f.includes(`/node_modules/${name}/`)))
 }
 
@@ -82,11 +88,9 @@ console.log(JSON.stringify({
   sameValues: Object.keys(required).every((k) => named[k] === required[k])
 }))`
   // The resolve hook sees every ES module resolution: the entry is the only one of the plugin's.
-  const log = join(dir, `resolved-${Math.random()}.log`)
-  writeFileSync(log, '')
-  const out = JSON.parse(execFileSync(process.execPath, ['--import', join(dir, 'register.mjs'), '--input-type=module', '-e', code],
-    { cwd: root, encoding: 'utf8', env: { ...process.env, RESOLVED_LOG: log } }))
-  const resolved = readFileSync(log, 'utf8').split('\n').filter((u) => u !== '' && !u.includes('/node_modules/fastify/') && !u.startsWith('node:module'))
+  const hooked = runHooked('module', code)
+  const out = hooked.out
+  const resolved = hooked.resolved.filter((u) => !u.includes('/node_modules/fastify/') && !u.startsWith('node:module'))
   t.match(out.entry, /\/dist\/cjs\/main\.js$/)
   t.equal(out.allowed, 'https://a.com')
   t.ok(out.same, 'import and require() give the same plugin, whose default is itself')
