@@ -96,24 +96,20 @@ function routeLabel (method: string | string[], url: string): string {
 }
 
 /** The route's declared policy as written: `cors` or `config.cors`; undefined when it declares none. */
-function declaredPolicy (route: SeenRoute, label: string): unknown {
+function declaredPolicy (route: SeenRoute): unknown {
   const own = route.cors
   const fromConfig = (route.config as { cors?: unknown } | undefined)?.cors
-  if (own !== undefined && fromConfig !== undefined) throw new FST_CORS_DUPLICATE_POLICY(label)
+  if (own !== undefined && fromConfig !== undefined) throw new FST_CORS_DUPLICATE_POLICY(routeLabel(route.method, route.url))
   return own ?? fromConfig
 }
 
 function onRoute (this: ScopedInstance, state: ScopeState, route: SeenRoute): void {
-  if (route[kOwnRoute] === true) return
-  const methods = Array.isArray(route.method) ? route.method : [route.method]
-  // Seen, but governed by a registration in a nearer scope.
-  if (this[kScope] !== state) return
-  const label = routeLabel(route.method, route.url)
-  const declared = declaredPolicy(route, label)
-
+  // Seen, but one of the plugin's own routes, or governed by a registration in a nearer scope.
+  if (route[kOwnRoute] === true || this[kScope] !== state) return
+  const declared = declaredPolicy(route)
   const policy = declared === false
     ? false
-    : declared === undefined ? state.global : routePolicy.call(this, state, declared, route.url, label)
+    : declared === undefined ? state.global : routePolicy.call(this, state, declared, route.url, routeLabel(route.method, route.url))
   if (policy !== false && policy.matcher.fn !== null) {
     const hook = state.originHooks.get(policy) ?? originHook(policy)
     state.originHooks.set(policy, hook)
@@ -123,18 +119,23 @@ function onRoute (this: ScopedInstance, state: ScopeState, route: SeenRoute): vo
 
   // The app's own OPTIONS routes answer their path's preflights themselves: the router prefers
   // them over the catch-all. Every other method goes into the path's table.
-  let listed = !methods.includes('OPTIONS')
+  const methods = route.method
+  let listed = typeof methods === 'string' ? methods !== 'OPTIONS' : !methods.includes('OPTIONS')
   if (listed) {
-    const entry = pathEntry(state.table, route.url)
-    for (const method of methods) addMethod(entry, method, policy)
-    listed = methods.every((method) => policyOf(entry, method) === policy)
+    listed = addRoute(state.table, route.url, methods, policy)
     // Fastify serves a '' route path under a prefix at `prefix` and `prefix + '/'`.
-    if (route.routePath === '' && route.prefix !== '') {
-      const slashed = pathEntry(state.table, route.url + '/')
-      for (const method of methods) addMethod(slashed, method, policy)
-    }
+    if (route.routePath === '' && route.prefix !== '') addRoute(state.table, route.url + '/', methods, policy)
   }
   if (!listed) route.config = { ...route.config, [kRoutePolicy]: policy } as RouteOptions['config']
+}
+
+/** Records the route's methods on its path; false if the table speaks for another route on one of them. */
+function addRoute (table: PathTable, url: string, methods: string | string[], policy: CompiledPolicy | false): boolean {
+  const entry = pathEntry(table, url)
+  if (typeof methods === 'string') return addMethod(entry, methods, policy)
+  let added = true
+  for (const method of methods) added = addMethod(entry, method, policy) && added
+  return added
 }
 
 /**
@@ -257,11 +258,14 @@ const corsPolicy: FastifyPluginAsync<CorsOptions> = async function corsPolicy (f
     [kOwnRoute]: true
   } as unknown as RouteOptions
   if (read.preflight !== false) {
-    fastify.register(async function corsPreflightScope (own) {
+    const preflightScope: FastifyPluginAsync = async function corsPreflightScope (own) {
       own.addHook('onRequest', preflightHook(read.strictPreflight === true))
       own.route({ ...preflightRoute, url: '/*' })
       if (own.prefix !== '') own.route({ ...preflightRoute, url: '/' })
-    })
+    }
+    // Named as fastify-plugin names plugins: without a display name, Fastify looks for the
+    // function among the exports of every module in require.cache (a few hundred, cold).
+    fastify.register(Object.assign(preflightScope, { [Symbol.for('fastify.display-name')]: 'fastify-cors-policy preflight' }))
   }
 
   // One onSend hook for every response in scope. A route's policy comes from the path table (or

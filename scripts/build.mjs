@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process'
 import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { buildSync } from 'esbuild'
+import { compileEagerly, STARTUP } from './eager.mjs'
 
 const require = createRequire(import.meta.url)
 const tsc = require.resolve('typescript/bin/tsc')
@@ -51,6 +52,10 @@ for (const entry of ['dist/cjs/index.js', 'dist/cjs/inspector.js']) {
   writeFileSync(entry, readFileSync(entry, 'utf8').replace('//# sourceMappingURL=',
     'module.exports = Object.assign(module.exports.default, module.exports);\n//# sourceMappingURL='))
 }
+
+// The startup functions of Node's build are compiled as it loads, not cold at the first
+// registration (scripts/eager.mjs).
+writeFileSync('dist/cjs/index.js', compileEagerly(readFileSync('dist/cjs/index.js', 'utf8'), STARTUP))
 
 // Node's entry for `import` (dist/cjs/main.js): a few lines that require the CommonJS bundle and
 // name its exports where Node's import looks for them. An ES module costs Node an asynchronous

@@ -20,6 +20,13 @@ test('default and named exports are the same plugin, with the metadata fastify-p
   const dependent = Object.assign(async () => {}, { [Symbol.for('plugin-meta')]: { name: 'needs-cors', dependencies: ['fastify-cors-policy'] } })
   await t.resolves(async () => { await app.register(dependent) })
   await t.rejects(async () => { await Fastify().register(dependent) }, { code: 'FST_ERR_PLUGIN_DEPENDENCY_NOT_REGISTERED' })
+  // Its preflight scope has a name of its own too (Fastify would otherwise search require.cache for one).
+  const scopes: string[] = []
+  const named = Fastify()
+  named.addHook('onRegister', (instance) => { scopes.push(instance.pluginName) })
+  await named.register(cors)
+  await named.ready()
+  t.same(scopes, ['fastify-cors-policy preflight'])
 })
 
 test('a Fastify other than 5.x is refused at registration, naming both versions', async (t) => {

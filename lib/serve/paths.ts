@@ -309,12 +309,16 @@ export function routesOf (entry: PathEntry): Array<[string, CompiledPolicy | fal
   return pairs
 }
 
-/** Records `method`'s policy on the path. */
-export function addMethod (entry: PathEntry, method: string, policy: CompiledPolicy | false): void {
-  // A path can carry one method twice (e.g. version constraints); the first route keeps it.
-  if (policyOf(entry, method) !== undefined) return
+/**
+ * Records `method`'s policy on the path. A path can carry one method twice (e.g. version
+ * constraints); the first route keeps it. Returns whether the table now gives `method` this policy.
+ */
+export function addMethod (entry: PathEntry, method: string, policy: CompiledPolicy | false): boolean {
+  const had = policyOf(entry, method)
+  if (had !== undefined) return had === policy
   entry.routes = entry.routes.concat(method, policy) // exact length (a spread leaves spare capacity)
   entry.shared = null
+  return true
 }
 
 /** The path's groups and Vary, worked out once. */

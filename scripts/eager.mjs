@@ -1,0 +1,52 @@
+// V8 compiles a function the first time it is called, unless its source is a function expression
+// in parentheses, which it compiles with the script (the "PIFE" heuristic). A registration runs
+// the plugin's startup code once, cold: compiling it then was the largest part of what build +
+// ready costs beyond bare Fastify (bench/README.md, cold start). The functions below are those a
+// registration and its routes run (with exact origins, '*', a function, routes with their own
+// policies), and no others: wrapping them moves their compilation into the import, where the
+// script is being compiled anyway (import + build + ready together took no longer: 20.3 against
+// 20.8 ms, medians of 31 processes, on the commit that added this). The list comes from `node --log-function-events` over those
+// registrations (bench/README.md, cold start, says how to redo it).
+export const STARTUP = [
+  // lib/index.ts
+  'corsPolicy', 'onRoute', 'addRoute', 'routePolicy', 'declaredPolicy', 'routeLabel', 'compile', 'toList',
+  // lib/config/
+  'readPolicy', 'fromFastifyCors', 'checkMerged', 'mergePolicy', 'compilePolicy', 'regExpsOf',
+  'subdomainPatterns', 'insecureOrigins', 'originList', 'stateless',
+  // lib/origins/
+  'checkOriginEntry', 'serialise', 'compileOrigin', 'checkBacktracking', 'fromCallback',
+  // lib/serve/
+  'pathTable', 'pathEntry', 'staticKey', 'slashes', 'patternSegments', 'addSegments', 'newNode',
+  'newEntry', 'addMethod', 'policyOf', 'preflightStrategy', 'preflightHook', 'findUncovered',
+  'loadRouter', 'originHook',
+  // lib/shared/, lib/browser/
+  'checkFastify', 'engineNotes'
+]
+
+/**
+ * Wraps each top-level function named in `names` in parentheses, in esbuild's output for
+ * CommonJS: `function f(…) {…}` becomes `var f = (function f(…) {…});` and
+ * `var f = async function f2(…) {…};` becomes `var f = (async function f2(…) {…});`. Lines stay
+ * where they are, so the source map holds. The bundle calls none of them while it loads, so the
+ * hoisting a declaration had is not needed (a test imports the build). Throws if a name is not
+ * found: a renamed function must not silently fall off the list.
+ */
+export function compileEagerly (bundle, names) {
+  const lines = bundle.split('\n')
+  const missing = new Set(names)
+  for (let i = 0; i < lines.length; i++) {
+    const declared = /^(async )?function (\w+)\(/.exec(lines[i])
+    const assigned = /^var (\w+) = (async )?function \w+\(/.exec(lines[i])
+    const name = declared?.[2] ?? assigned?.[1]
+    if (name === undefined || !missing.has(name)) continue
+    const close = assigned === null ? '}' : '};'
+    const end = lines.indexOf(close, i)
+    if (end === -1) throw new Error(`scripts/eager.mjs: the end of ${name} was not found`)
+    lines[i] = assigned === null ? `var ${name} = (${lines[i]}` : lines[i].replace(' = ', ' = (')
+    lines[end] = '});'
+    missing.delete(name)
+    i = end
+  }
+  if (missing.size > 0) throw new Error(`scripts/eager.mjs: not found in the bundle: ${[...missing].join(', ')}; update STARTUP`)
+  return lines.join('\n')
+}
