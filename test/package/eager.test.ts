@@ -57,8 +57,11 @@ function topLevel (bundle: string): Map<string, string> {
   return names
 }
 
-/** Names of the bundle's functions first called while `options` registers, with 20 routes, and the app becomes ready. */
-function ranAtStartup (options: string, routeOptions = '{}'): Set<string> {
+/**
+ * Names of the bundle's functions first called while `options` registers, with 20 routes, and the
+ * app becomes ready; null when this V8 does not log first calls (Node 24's does not).
+ */
+function ranAtStartup (options: string, routeOptions = '{}'): Set<string> | null {
   const log = join(dir, `v8-${Math.random()}.log`)
   const code = `
 const Fastify = require('fastify')
@@ -87,8 +90,13 @@ main()`
     if (l[7] === 'startupDone') break
     if (started && ids.has(l[2])) ran.add(l[7])
   }
-  return ran
+  return started ? ran : null
 }
+
+test('the build wrapped each function of the list', async (t) => {
+  const bundle = readFileSync(bundlePath, 'utf8')
+  for (const name of STARTUP) t.match(bundle, new RegExp(`^var ${name} = \\((async )?function `, 'm'), name)
+})
 
 test('the list is what registrations run: each of its functions, and no other top-level one', async (t) => {
   const names = topLevel(readFileSync(bundlePath, 'utf8'))
@@ -98,14 +106,14 @@ test('the list is what registrations run: each of its functions, and no other to
     ["{ origin: '*' }", "{ cors: { origin: 'https://x.example.com', credentials: true } }"],
     ['{ origin: (origin, cb) => cb(null, true) }', '{ cors: false }']
   ]) {
-    for (const name of ranAtStartup(options, routeOptions)) if (names.has(name)) ran.add(names.get(name) as string)
+    const found = ranAtStartup(options, routeOptions)
+    // The list is the same on every Node version (one bundle); Node 20 and 22 check it.
+    if (found === null) return t.skip(`V8 ${process.versions.v8} does not log first calls with --log-function-events`)
+    for (const name of found) if (names.has(name)) ran.add(names.get(name) as string)
   }
   const listed = new Set<string>(STARTUP)
   // Run at startup, not compiled ahead (a new startup function, or one renamed): add it to STARTUP.
   t.same([...ran].filter((n) => !listed.has(n)).sort(), [])
   // Compiled ahead, not run at startup (no longer used there): the import pays for it; drop it.
   t.same([...listed].filter((n) => !ran.has(n)).sort(), [])
-  // And the build did wrap them.
-  const bundle = readFileSync(bundlePath, 'utf8')
-  for (const name of STARTUP) t.match(bundle, new RegExp(`^var ${name} = \\((async )?function `, 'm'), name)
 })
