@@ -16,7 +16,7 @@ export const STARTUP = [
   // lib/origins/
   'checkOriginEntry', 'serialise', 'compileOrigin', 'checkBacktracking', 'fromCallback',
   // lib/serve/
-  'pathTable', 'pathEntry', 'staticKey', 'slashes', 'patternSegments', 'addSegments', 'newNode',
+  'pathTable', 'pathEntry', 'plainKey', 'isParamName', 'addSegments', 'newNode',
   'newEntry', 'addMethod', 'policyOf', 'preflightStrategy', 'preflightHook', 'findUncovered',
   'loadRouter', 'originHook',
   // lib/shared/, lib/browser/

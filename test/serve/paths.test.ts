@@ -14,7 +14,7 @@ await loadRouter()
 const STATIC = ['a', 'B', 'users', 'x%y', 'a::b', 'é', 'v1.0', 'a-b']
 const segmentArb = fc.oneof(
   { weight: 4, arbitrary: fc.constantFrom(...STATIC) },
-  { weight: 2, arbitrary: fc.constantFrom(':id', ':id', ':x', ':id(\\d+)', ':name-:ext', ':opt?') }
+  { weight: 2, arbitrary: fc.constantFrom(':id', ':id', ':x', ':id(\\d+)', ':name-:ext', ':opt?', ':') }
 )
 const routeArb = fc.tuple(fc.array(segmentArb, { minLength: 0, maxLength: 3 }), fc.boolean(), fc.boolean())
   .map(([segments, trailing, wildcard]) => '/' + segments.join('/') + (wildcard ? (segments.length > 0 ? '/*' : '*') : trailing && segments.length > 0 ? '/' : ''))
