@@ -197,7 +197,9 @@ const corsPolicy: FastifyPluginAsync<CorsOptions> = async function corsPolicy (f
   // Every problem at once: the RegExp analysis adds its findings before anything is thrown.
   const problems = new Problems(label)
   const read = readPolicy(options, label, false, problems)
-  await checkBacktracking(regExpsOf(read).map((re) => ({ re, problems })))
+  const regExps = regExpsOf(read)
+  // Most policies have none: the analysis is then not even called.
+  if (regExps.length > 0) await checkBacktracking(regExps.map((re) => ({ re, problems })))
   // The policy fields only (mergePolicy picks them), without the registration options.
   const globalPolicy = mergePolicy({}, read)
   if (subdomainPatterns(globalPolicy).length > 0) {
@@ -296,7 +298,7 @@ const corsPolicy: FastifyPluginAsync<CorsOptions> = async function corsPolicy (f
   fastify.addHook('onReady', async function () {
     // Every route's RegExp problems in one error; ready() fails with it.
     const routes = new Problems(label)
-    await checkBacktracking(state.routeRegExps.map(({ re, route }) => ({ re, problems: routes, where: route })))
+    if (state.routeRegExps.length > 0) await checkBacktracking(state.routeRegExps.map(({ re, route }) => ({ re, problems: routes, where: route })))
     if (state.routePatterns.length > 0) await loadPublicSuffixList()
     for (const { policy, route } of state.routePatterns) publicSuffixes(this, policy, route, routes, `${route}: `)
     // Free what only registration needed (no route is added after ready).

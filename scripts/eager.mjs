@@ -14,7 +14,7 @@ export const STARTUP = [
   'readPolicy', 'fromFastifyCors', 'checkMerged', 'mergePolicy', 'compilePolicy', 'regExpsOf',
   'subdomainPatterns', 'insecureOrigins', 'originList', 'stateless',
   // lib/origins/
-  'checkOriginEntry', 'serialise', 'compileOrigin', 'checkBacktracking', 'fromCallback',
+  'checkOriginEntry', 'serialise', 'compileOrigin', 'fromCallback',
   // lib/serve/
   'pathTable', 'pathEntry', 'plainKey', 'isParamName', 'addSegments', 'newNode',
   'newEntry', 'addMethod', 'policyOf', 'preflightStrategy', 'preflightHook', 'findUncovered',
