@@ -17,7 +17,7 @@ export const STARTUP = [
   // lib/origins/
   'checkOriginEntry', 'serialise', 'compileOrigin', 'fromCallback',
   // lib/serve/
-  'pathTable', 'pathEntry', 'plainKey', 'isParamName', 'addSegments', 'newNode',
+  'pathTable', 'pathEntry', 'plainKey', 'isParam', 'addSegments', 'newNode',
   'newEntry', 'addMethod', 'policyOf', 'preflightStrategy', 'preflightHook', 'findUncovered',
   'loadRouter', 'originHook',
   // lib/shared/, lib/browser/
