@@ -3,7 +3,7 @@ import type {
   FastifySchema, FastifyTypeProvider, FastifyTypeProviderDefault, RawReplyDefaultExpression,
   RawRequestDefaultExpression, RawServerBase, RawServerDefault, RouteGenericInterface, RouteOptions
 } from 'fastify'
-import { kAllowed, kPolicy, originHook, sendHeaders } from './serve/actual.js'
+import { kDecision, originHook, sendHeaders } from './serve/actual.js'
 import { FST_CORS_ALREADY_REGISTERED, FST_CORS_DUPLICATE_POLICY } from './shared/errors.js'
 import { asPlugin, checkFastify } from './shared/plugin.js'
 import type { OriginMatcher } from './origins/origin.js'
@@ -65,12 +65,20 @@ let registrations = 0
 const kScope = Symbol('fastify-cors-policy.scope')
 
 interface ScopeState {
+  /** The registration's scope and label. */
+  readonly fastify: FastifyInstance
+  readonly label: string
+  /**
+   * Whether the onReady check is added: at the first route that declares a policy, as only route
+   * policies leave anything for it. Without an onReady hook, ready() takes Fastify's fast path.
+   */
+  readyCheck: boolean
   /** The registration's own policy; false for `origin: false`. */
   readonly global: CompiledPolicy | false
   readonly globalPolicy: CorsPolicy
   readonly matchers: Map<OriginOption, OriginMatcher>
   readonly table: PathTable
-  /** The onRequest hook of each policy with a function origin, shared by its routes; freed at ready. */
+  /** The onRequest hook of each policy with a function origin, shared by its routes (freed by the onReady check). */
   readonly originHooks: Map<CompiledPolicy, ReturnType<typeof originHook>>
   /** The last route policy compiled, for the HEAD route that follows its GET route. */
   last: { declared: unknown, url: string, policy: CompiledPolicy | false } | null
@@ -111,6 +119,7 @@ function onRoute (this: ScopedInstance, state: ScopeState, route: SeenRoute): vo
     ? false
     : declared === undefined ? state.global : routePolicy.call(this, state, declared, route.url, routeLabel(route.method, route.url))
   if (policy !== false && policy.matcher.fn !== null) {
+    decorateDecision(this)
     const hook = state.originHooks.get(policy) ?? originHook(policy)
     state.originHooks.set(policy, hook)
     // A new array: the route's own may be shared with other routes.
@@ -129,6 +138,17 @@ function onRoute (this: ScopedInstance, state: ScopeState, route: SeenRoute): vo
   if (!listed) route.config = { ...route.config, [kRoutePolicy]: policy } as RouteOptions['config']
 }
 
+/**
+ * Declares the request field an origin function's answer is kept in, on the scope of a policy that
+ * has one: Fastify sets each declared field on every request of the scope, so apps without origin
+ * functions pay for none (and their cold start skips Fastify's first decorateRequest(), 0.1 ms).
+ * A scope made before this has its own copy of the fields: its routes with origin functions
+ * declare it there.
+ */
+function decorateDecision (scope: FastifyInstance): void {
+  if (!scope.hasRequestDecorator(kDecision)) scope.decorateRequest(kDecision, null)
+}
+
 /** Records the route's methods on its path; false if the table speaks for another route on one of them. */
 function addRoute (table: PathTable, url: string, methods: string | string[], policy: CompiledPolicy | false): boolean {
   const entry = pathEntry(table, url)
@@ -145,6 +165,12 @@ function addRoute (table: PathTable, url: string, methods: string | string[], po
 function routePolicy (this: FastifyInstance, state: ScopeState, declared: unknown, url: string, label: string): CompiledPolicy | false {
   const last = state.last
   if (last !== null && last.declared === declared && last.url === url) return last.policy
+  if (!state.readyCheck) {
+    state.readyCheck = true
+    state.fastify.addHook('onReady', function () {
+      return checkAtReady(this, state)
+    })
+  }
   const read = readPolicy(declared, label, true)
   for (const re of regExpsOf(read)) state.routeRegExps.push({ re, route: label })
   const merged = mergePolicy(state.globalPolicy, read)
@@ -214,6 +240,9 @@ const corsPolicy: FastifyPluginAsync<CorsOptions> = async function corsPolicy (f
   // tell its routes from its siblings', so it cannot check.
   if (Object.getPrototypeOf(fastify) === Object.prototype || fastify.prefix !== '') findUncovered(fastify, fastify.prefix, STRATEGY)
   const state: ScopeState = {
+    fastify,
+    label,
+    readyCheck: false,
     global: compile(fastify, globalPolicy, label, matchers, globalPolicy.maxAge),
     globalPolicy,
     matchers,
@@ -227,10 +256,7 @@ const corsPolicy: FastifyPluginAsync<CorsOptions> = async function corsPolicy (f
 
   if (read.strictPreflight === true) state.table.strict = true
   if (read.preflight !== false && !fastify.hasConstraintStrategy(STRATEGY)) fastify.addConstraintStrategy(preflightStrategy(state.table))
-  if (!fastify.hasRequestDecorator(kPolicy)) {
-    fastify.decorateRequest(kPolicy, null)
-    fastify.decorateRequest(kAllowed, false)
-  }
+  if (state.global !== false && state.global.matcher.fn !== null) decorateDecision(fastify)
 
   if (!fastify.hasDecorator('cors')) {
     const tools: CorsTools = {
@@ -259,16 +285,7 @@ const corsPolicy: FastifyPluginAsync<CorsOptions> = async function corsPolicy (f
     handler: continuePreflight,
     [kOwnRoute]: true
   } as unknown as RouteOptions
-  if (read.preflight !== false) {
-    const preflightScope: FastifyPluginAsync = async function corsPreflightScope (own) {
-      own.addHook('onRequest', preflightHook(read.strictPreflight === true))
-      own.route({ ...preflightRoute, url: '/*' })
-      if (own.prefix !== '') own.route({ ...preflightRoute, url: '/' })
-    }
-    // Named as fastify-plugin names plugins: without a display name, Fastify looks for the
-    // function among the exports of every module in require.cache (a few hundred, cold).
-    fastify.register(Object.assign(preflightScope, { [Symbol.for('fastify.display-name')]: 'fastify-cors-policy preflight' }))
-  }
+  if (read.preflight !== false) fastify.register(corsPreflightScope, { route: preflightRoute, strict: read.strictPreflight === true })
 
   // One onSend hook for every response in scope. A route's policy comes from the path table (or
   // its config); a 404 (the not-found handler, reply.callNotFound()) gets the global policy.
@@ -294,21 +311,34 @@ const corsPolicy: FastifyPluginAsync<CorsOptions> = async function corsPolicy (f
     if (policy === undefined || policy === false) done(null, payload)
     else sendHeaders(policy, request, reply, payload, done)
   })
+}
 
-  fastify.addHook('onReady', async function () {
-    // Every route's RegExp problems in one error; ready() fails with it.
-    const routes = new Problems(label)
-    if (state.routeRegExps.length > 0) await checkBacktracking(state.routeRegExps.map(({ re, route }) => ({ re, problems: routes, where: route })))
-    if (state.routePatterns.length > 0) await loadPublicSuffixList()
-    for (const { policy, route } of state.routePatterns) publicSuffixes(this, policy, route, routes, `${route}: `)
-    // Free what only registration needed (no route is added after ready).
-    state.matchers.clear()
-    state.originHooks.clear()
-    state.last = null
-    state.routeRegExps.length = 0
-    state.routePatterns.length = 0
-    routes.throwIfAny()
-  })
+/** The child scope of a registration's preflight routes: its first onRequest hook answers. */
+async function corsPreflightScope (own: FastifyInstance, { route, strict }: { route: RouteOptions, strict: boolean }): Promise<void> {
+  own.addHook('onRequest', preflightHook(strict))
+  own.route({ ...route, url: '/*' })
+  if (own.prefix !== '') own.route({ ...route, url: '/' })
+}
+// Named as fastify-plugin names plugins: without a display name, Fastify looks for the
+// function among the exports of every module in require.cache (a few hundred, cold).
+Object.assign(corsPreflightScope, { [Symbol.for('fastify.display-name')]: 'fastify-cors-policy preflight' })
+
+/**
+ * At ready, once routes declared policies: the route RegExps' analysis and the route patterns'
+ * Public Suffix List check, every route's problems in one error (ready() fails with it); then
+ * frees what only registration needed (no route is added after ready).
+ */
+async function checkAtReady (fastify: FastifyInstance, state: ScopeState): Promise<void> {
+  const routes = new Problems(state.label)
+  if (state.routeRegExps.length > 0) await checkBacktracking(state.routeRegExps.map(({ re, route }) => ({ re, problems: routes, where: route })))
+  if (state.routePatterns.length > 0) await loadPublicSuffixList()
+  for (const { policy, route } of state.routePatterns) publicSuffixes(fastify, policy, route, routes, `${route}: `)
+  state.matchers.clear()
+  state.originHooks.clear()
+  state.last = null
+  state.routeRegExps.length = 0
+  state.routePatterns.length = 0
+  routes.throwIfAny()
 }
 
 /** The plugin. Register it before declaring routes: `await app.register(cors, options)`. */

@@ -11,14 +11,16 @@
 export const STARTUP = [
   // lib/index.ts
   'corsPolicy', 'onRoute', 'addRoute', 'routePolicy', 'declaredPolicy', 'routeLabel', 'compile', 'toList',
+  'corsPreflightScope', 'checkAtReady', 'decorateDecision',
   // lib/config/
   'readPolicy', 'fromFastifyCors', 'checkMerged', 'mergePolicy', 'compilePolicy', 'regExpsOf',
   'subdomainPatterns', 'insecureOrigins', 'originList', 'stateless',
   // lib/origins/
-  'checkOriginEntry', 'serialise', 'compileOrigin', 'fromCallback',
+  'checkOriginEntry', 'compileOrigin', 'fromCallback',
   // lib/serve/
   'pathTable', 'pathEntry', 'plainKey', 'isParam', 'addSegments', 'newNode',
-  'newEntry', 'addMethod', 'policyOf', 'preflightStrategy', 'preflightHook', 'findUncovered',
+  'newEntry', 'addMethod', 'policyOf', 'preflightStrategy', 'preflightStore', 'storeGet', 'storeSet',
+  'preflightHook', 'findUncovered',
   'loadRouter', 'originHook',
   // lib/shared/, lib/browser/
   'checkFastify', 'engineNotes'

@@ -7,13 +7,20 @@ import { addVary } from './vary.js'
 import { LogThrottle, suppressedNote } from '../shared/log-throttle.js'
 import { listen, thenableOf, type Box } from '../shared/settle.js'
 
-/** Request decorations, declared up front so every request object keeps one shape. */
-export const kPolicy = Symbol('fastify-cors-policy.policy')
-export const kAllowed = Symbol('fastify-cors-policy.allowed')
+/**
+ * What the route's origin function answered in onRequest, for onSend: a request decoration,
+ * declared on scopes with origin functions (so their requests keep one shape), absent elsewhere.
+ */
+export const kDecision = Symbol('fastify-cors-policy.decision')
+
+interface Decision {
+  readonly policy: CompiledPolicy
+  readonly allowed: boolean
+}
 
 interface Decided {
-  [kPolicy]: CompiledPolicy | null
-  [kAllowed]: boolean
+  /** Undefined where the scope has no origin function, or got its Request before declaring one. */
+  [kDecision]?: Decision | null
 }
 
 type OnSendDone = (err: Error | null, payload?: unknown) => void
@@ -133,9 +140,9 @@ export function sendHeaders (policy: CompiledPolicy, request: FastifyRequest, re
     done(null, payload)
     return
   }
-  const decided = request as unknown as Decided
-  if (decided[kPolicy] === policy) {
-    applyActual(policy, request, reply, origin, decided[kAllowed])
+  const decision = (request as unknown as Decided)[kDecision]
+  if (decision?.policy === policy) {
+    applyActual(policy, request, reply, origin, decision.allowed)
     done(null, payload)
     return
   }
@@ -157,6 +164,9 @@ export function sendHeaders (policy: CompiledPolicy, request: FastifyRequest, re
  * handler runs and kept for onSend.
  */
 export function originHook (policy: CompiledPolicy): (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => void {
+  // Made once per policy, so a request only points at one.
+  const admitted: Decision = { policy, allowed: true }
+  const refused: Decision = { policy, allowed: false }
   return function corsOrigin (request, _reply, done) {
     const origin = request.headers.origin
     if (origin === undefined) {
@@ -166,14 +176,12 @@ export function originHook (policy: CompiledPolicy): (request: FastifyRequest, r
     const decided = request as unknown as Decided
     const result = runOriginFunction(policy, origin, request)
     if (typeof result === 'boolean') {
-      decided[kPolicy] = policy
-      decided[kAllowed] = result
+      decided[kDecision] = result ? admitted : refused
       done()
       return
     }
     result.then((ok) => {
-      decided[kPolicy] = policy
-      decided[kAllowed] = ok
+      decided[kDecision] = ok ? admitted : refused
       done()
     }, /* c8 ignore next */ done)
   }

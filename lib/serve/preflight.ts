@@ -48,19 +48,7 @@ export function preflightStrategy (table: PathTable): Strategy {
   return {
     name: STRATEGY,
     mustMatchWhenDerived: false,
-    storage () {
-      const byValue = new Map<string, Stored>()
-      let last: Stored | null = null
-      return {
-        get (value: string): Stored | null {
-          return value === PREFLIGHT ? last : byValue.get(value) ?? null
-        },
-        set (value: string, store: Stored): void {
-          byValue.set(value, store)
-          last = store
-        }
-      }
-    },
+    storage: preflightStore,
     deriveConstraint (req: PreflightRequest): string | undefined {
       if (req.method !== 'OPTIONS') return undefined
       // With strictPreflight, OPTIONS without the preflight headers come here too, for a 400.
@@ -71,6 +59,27 @@ export function preflightStrategy (table: PathTable): Strategy {
       return PREFLIGHT
     }
   }
+}
+
+/** The constraint's store for one route node. Top-level functions, not closures: see scripts/eager.mjs. */
+interface PreflightStore {
+  readonly byValue: Map<string, Stored>
+  last: Stored | null
+  get: (this: PreflightStore, value: string) => Stored | null
+  set: (this: PreflightStore, value: string, store: Stored) => void
+}
+
+function preflightStore (): PreflightStore {
+  return { byValue: new Map(), last: null, get: storeGet, set: storeSet }
+}
+
+function storeGet (this: PreflightStore, value: string): Stored | null {
+  return value === PREFLIGHT ? this.last : this.byValue.get(value) ?? null
+}
+
+function storeSet (this: PreflightStore, value: string, store: Stored): void {
+  this.byValue.set(value, store)
+  this.last = store
 }
 
 function deny (request: FastifyRequest, reply: FastifyReply, { reason, fix }: Refusal): FastifyReply {

@@ -22,11 +22,15 @@ export class Problems {
 
   /** Throws one error naming every problem, one per line; nothing when there is none. */
   throwIfAny (): void {
-    if (this.found.length === 0) return
-    const Kind = SEVERITY.find((k) => this.found.some((p) => p.kind === k)) as Kind
-    const text = this.found.length === 1
-      ? this.found[0].text
-      : `${this.found.length} problems:\n` + this.found.map((p) => `  - ${p.text}`).join('\n')
-    throw new Kind(this.where, text)
+    // Every registration calls this; the rest is outside, so it is compiled only when it throws.
+    if (this.found.length > 0) throwAll(this.where, this.found)
   }
+}
+
+function throwAll (where: string, found: ReadonlyArray<{ kind: Kind, text: string }>): never {
+  const Kind = SEVERITY.find((k) => found.some((p) => p.kind === k)) as Kind
+  const text = found.length === 1
+    ? found[0].text
+    : `${found.length} problems:\n` + found.map((p) => `  - ${p.text}`).join('\n')
+  throw new Kind(where, text)
 }

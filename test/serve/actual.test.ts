@@ -181,6 +181,46 @@ test('origin functions: sync, async, awaited in onRequest before the handler, ca
   t.same(corsHeaders((await app.inject({ url: '/sync', headers: { origin: A } })).headers), [])
 })
 
+test('origin functions on routes of exact-origin apps: called once per request in every scope, even one made before', async (t) => {
+  const calls: string[] = []
+  const fn = (origin: string): boolean => { calls.push(origin); return origin === A }
+  // Whether the request was made with the field (null until an origin function answers).
+  const field = async (request: object): Promise<string> => {
+    const key = Object.getOwnPropertySymbols(request).find((k) => k.description === 'fastify-cors-policy.decision')
+    return key === undefined ? 'absent' : String((request as Record<symbol, unknown>)[key])
+  }
+  const app = Fastify()
+  await app.register(cors, { origin: ['https://b.com'] })
+  app.register(async (none) => { none.get('/none', field) })
+  // The child's Request is made (copying the fields declared so far) before the root route's
+  // origin function declares the field on the root.
+  app.register(async (child) => {
+    child.get('/child', { cors: { origin: fn } }, ok)
+    child.get('/child-plain', field)
+  })
+  await app.after()
+  app.get('/root', { cors: { origin: fn } }, ok)
+  app.get('/plain', field)
+  await app.ready()
+  t.equal((await app.inject('/none')).body, 'absent', 'a scope made before any origin function, with none, pays for no field')
+  t.equal((await app.inject('/child-plain')).body, 'null', 'the child declared it for its routes')
+  t.equal((await app.inject('/plain')).body, 'null', 'the root declared it for its routes')
+  for (const url of ['/child', '/root']) {
+    calls.length = 0
+    const res = await app.inject({ url, headers: { origin: A } })
+    t.equal(res.headers['access-control-allow-origin'], A, url)
+    t.same(calls, [A], `${url}: called once, in onRequest, its answer kept for onSend`)
+    calls.length = 0
+    t.same(corsHeaders((await app.inject({ url, headers: { origin: EVIL } })).headers), [], `${url}: refused`)
+    t.same(calls, [EVIL])
+  }
+  for (const url of ['/child-plain', '/plain']) {
+    const res = await app.inject({ url, headers: { origin: 'https://b.com' } })
+    t.equal(res.headers['access-control-allow-origin'], 'https://b.com', `${url}: the global list`)
+  }
+  t.same(calls, [EVIL], 'the routes without an origin function do not call it')
+})
+
 test('origin functions that throw, reject or return non-booleans deny CORS and keep the server up', async (t) => {
   const errors: unknown[] = []
   const app = Fastify({ logger: { level: 'error', stream: { write: (s: string) => errors.push(JSON.parse(s)) } } })
