@@ -8,7 +8,7 @@ import { FST_CORS_ALREADY_REGISTERED, FST_CORS_DUPLICATE_POLICY } from './shared
 import { asPlugin, checkFastify } from './shared/plugin.js'
 import type { OriginMatcher } from './origins/origin.js'
 import { compilePolicy, mergePolicy, type CompiledPolicy } from './config/policy.js'
-import { addMethod, loadRouter, pathEntry, pathTable, policyOf, type PathTable } from './serve/paths.js'
+import { addMethod, loadRouter, pathEntry, pathTable, placePatterns, policyOf, routerNeeded, type PathTable } from './serve/paths.js'
 import { continuePreflight, preflightHook, preflightStrategy, STRATEGY } from './serve/preflight.js'
 import { explain, policies, printPolicies, type CorsTools } from './explain/explain.js'
 import { findUncovered } from './serve/uncovered.js'
@@ -73,6 +73,8 @@ interface ScopeState {
    * policies leave anything for it. Without an onReady hook, ready() takes Fastify's fast path.
    */
   readyCheck: boolean
+  /** Whether this registration has asked for the table's patterns to be placed in a router at ready. */
+  placing: boolean
   /** The registration's own policy; false for `origin: false`. */
   readonly global: CompiledPolicy | false
   readonly globalPolicy: CorsPolicy
@@ -136,6 +138,16 @@ function onRoute (this: ScopedInstance, state: ScopeState, route: SeenRoute): vo
     if (route.routePath === '' && route.prefix !== '') addRoute(state.table, route.url + '/', methods, policy)
   }
   if (!listed) route.config = { ...route.config, [kRoutePolicy]: policy } as RouteOptions['config']
+  if (state.table.unplaced && !state.placing) placeAtReady(state)
+}
+
+/** The table has a pattern only a router can hold: find-my-way is loaded, and the patterns placed, at ready. */
+function placeAtReady (state: ScopeState): void {
+  state.placing = true
+  state.fastify.addHook('onReady', async function () {
+    await loadRouter()
+    placePatterns(state.table)
+  })
 }
 
 /**
@@ -233,7 +245,8 @@ const corsPolicy: FastifyPluginAsync<CorsOptions> = async function corsPolicy (f
     publicSuffixes(fastify, globalPolicy, label, problems)
   }
   problems.throwIfAny()
-  await loadRouter()
+  const table = pathTable(fastify)
+  if (routerNeeded(table)) await loadRouter()
   const matchers = new Map<OriginOption, OriginMatcher>()
   // Routes that exist already were declared before the plugin. On the root every route is in
   // scope; in a prefixed scope, the routes under the prefix are. An unprefixed child scope cannot
@@ -243,10 +256,11 @@ const corsPolicy: FastifyPluginAsync<CorsOptions> = async function corsPolicy (f
     fastify,
     label,
     readyCheck: false,
+    placing: false,
     global: compile(fastify, globalPolicy, label, matchers, globalPolicy.maxAge),
     globalPolicy,
     matchers,
-    table: pathTable(fastify),
+    table,
     originHooks: new Map(),
     last: null,
     routeRegExps: [],

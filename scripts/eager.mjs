@@ -16,12 +16,12 @@ export const STARTUP = [
   'readPolicy', 'fromFastifyCors', 'checkMerged', 'mergePolicy', 'compilePolicy', 'regExpsOf',
   'subdomainPatterns', 'insecureOrigins', 'originList', 'stateless',
   // lib/origins/
-  'checkOriginEntry', 'compileOrigin', 'fromCallback',
+  'checkOriginEntry', 'plainlySerialised', 'compileOrigin', 'fromCallback',
   // lib/serve/
   'pathTable', 'pathEntry', 'plainKey', 'isParam', 'addSegments', 'newNode',
   'newEntry', 'addMethod', 'policyOf', 'preflightStrategy', 'preflightStore', 'storeGet', 'storeSet',
   'preflightHook', 'findUncovered',
-  'loadRouter', 'originHook',
+  'routerNeeded', 'originHook',
   // lib/shared/, lib/browser/
   'checkFastify', 'engineNotes'
 ]

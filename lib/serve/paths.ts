@@ -3,13 +3,20 @@ import type FindMyWayModule from 'find-my-way'
 
 type Router = typeof FindMyWayModule
 /**
- * find-my-way, once a registration has loaded it (loadRouter()). Fastify loads it too: in Node's
- * (CommonJS) build this is a require() cache hit; in the ES build, which bundlers follow, a static
+ * find-my-way, once loaded (loadRouter()). Fastify loads it too, but its require() from this
+ * package still resolves the path again, 0.1 ms of a cold start: so it is loaded only for the
+ * router options that change slashes (at registration, routerNeeded()) and for the patterns only
+ * a router can hold (at ready, placePatterns()). In the ES build, which bundlers follow, a static
  * import would make Node scan its source at every import of the plugin.
  */
 let FindMyWay: Router
 
-/** Loads find-my-way, once; pathTable() and the matching below need it. */
+/** Whether matching paths under these router options needs find-my-way from the start. */
+export function routerNeeded (table: PathTable): boolean {
+  return table.matching.ignoreDuplicateSlashes || table.matching.ignoreTrailingSlash
+}
+
+/** Loads find-my-way, once. */
 export async function loadRouter (): Promise<void> {
   // c8 reports a branch on this line that is not in the source (the transpiled import()).
   /* c8 ignore next */
@@ -61,10 +68,12 @@ export interface PathTable {
    */
   segments: SegmentNode | null
   /**
-   * The router for the other patterns, made when the first one appears (most apps have none,
-   * and a router costs a cold start about 30 µs): null exactly while `segments` is not.
+   * The router for the other patterns, made at ready by placePatterns() if one appeared (most
+   * apps have none): null exactly while `segments` is not.
    */
   patterns: FindMyWayModule.Instance<FindMyWayModule.HTTPVersion.V1> | null
+  /** A pattern only the router can hold waits in `entries` for placePatterns(). */
+  unplaced: boolean
   readonly routerConfig: FindMyWayModule.Config<FindMyWayModule.HTTPVersion.V1>
   readonly maxParamLength: number
   /** The entry of each route URL as declared, for responses (a route's config names its URL). */
@@ -104,6 +113,7 @@ export function pathTable (fastify: FastifyInstance): PathTable {
       exact: new Map(),
       segments: newNode(),
       patterns: null,
+      unplaced: false,
       routerConfig: config,
       maxParamLength: config.maxParamLength as number,
       byUrl: new Map(),
@@ -222,24 +232,43 @@ export function pathEntry (table: PathTable, url: string): PathEntry {
     entry = table.exact.get(key)
     if (entry === undefined) table.exact.set(key, entry = newEntry(table, url))
   } else {
-    const segments = table.segments === null ? null : typeof plain === 'object' ? plain : patternSegments(url, table.matching)
-    if (segments === null && table.segments !== null) {
-      // A pattern the segment tree cannot hold: from now on the router holds every pattern.
-      const router = table.patterns = FindMyWay(table.routerConfig)
-      for (const e of table.entries) if (staticKey(e.url, table.matching) === null) router.on('OPTIONS', e.url, noop, e)
-      table.segments = null
-    }
+    // Routes are all added before ready, so before placePatterns(): the segment tree is there.
+    const segments = typeof plain === 'object' ? plain : patternSegments(url, table.matching)
     if (segments !== null) {
       const end = addSegments(table.segments as SegmentNode, segments)
       entry = end.node[end.slot] ?? (end.node[end.slot] = newEntry(table, url))
     } else {
-      const router = table.patterns as NonNullable<PathTable['patterns']>
-      entry = router.findRoute('OPTIONS', url)?.store as PathEntry | undefined
-      if (entry === undefined) router.on('OPTIONS', url, noop, entry = newEntry(table, url))
+      // A pattern the segment tree cannot hold: it waits for the router (placePatterns()). A
+      // route's responses read its own entry (byUrl); a path's preflights, the merged one.
+      entry = newEntry(table, url)
+      table.unplaced = true
     }
   }
   table.byUrl.set(url, entry)
   return entry
+}
+
+/**
+ * Once a pattern the segment tree cannot hold has appeared, the router holds every pattern
+ * (so the two never have to agree on precedence): at ready, after loadRouter(), they move into it
+ * in the order they came, and a pattern equal to an earlier one gives its methods to that path
+ * (a method both have keeps the earlier path's policy).
+ */
+export function placePatterns (table: PathTable): void {
+  if (!table.unplaced || table.segments === null) return
+  const router = table.patterns = FindMyWay(table.routerConfig)
+  const waiting = table.entries.splice(0)
+  table.segments = null
+  for (const e of waiting) {
+    const pattern = staticKey(e.url, table.matching) === null
+    const earlier = pattern ? router.findRoute('OPTIONS', e.url)?.store as PathEntry | undefined : undefined
+    if (earlier !== undefined) {
+      for (let i = 0; i < e.routes.length; i += 2) addMethod(earlier, e.routes[i] as string, e.routes[i + 1] as CompiledPolicy | false)
+      continue
+    }
+    if (pattern) router.on('OPTIONS', e.url, noop, e)
+    table.entries.push(e)
+  }
 }
 
 function newEntry (table: PathTable, url: string): PathEntry {

@@ -6,7 +6,7 @@ import { test } from 'tap'
 import fc from 'fast-check'
 import Fastify from 'fastify'
 import FindMyWay from 'find-my-way'
-import { findEntry, pathEntry, pathTable, requestKey, staticKey, loadRouter } from '../../lib/serve/paths.js'
+import { findEntry, pathEntry, pathTable, placePatterns, requestKey, staticKey, loadRouter } from '../../lib/serve/paths.js'
 
 // The table needs find-my-way, which a registration loads first.
 await loadRouter()
@@ -79,6 +79,8 @@ test('the path table names the same path as find-my-way for any target', async (
       accepted.push(route)
       pathEntry(table, route)
     }
+    // What the plugin does at ready.
+    placePatterns(table)
     const reference = FindMyWay(config)
     for (const route of accepted) reference.on('OPTIONS', route, () => {}, { url: route })
     for (const target of targets) {

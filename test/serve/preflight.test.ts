@@ -223,6 +223,22 @@ test('paths with RegExp parameters, several parameters in a segment, or a root w
   t.equal((await preflight(app, '/f/a-b', B, 'GET')).statusCode, 204)
   t.equal((await preflight(app, '/n/7', B, 'GET')).statusCode, 204)
   t.equal((await preflight(app, '/anything/else', B, 'GET')).headers['access-control-allow-methods'], 'GET, HEAD', 'the root wildcard')
+  // Each route still answers its own requests with its own policy.
+  t.equal((await app.inject({ method: 'PUT', url: '/d/12', headers: { origin: A } })).headers['access-control-allow-origin'], A)
+  t.same(corsHeaders((await app.inject({ method: 'PUT', url: '/d/12', headers: { origin: B } })).headers), [])
+  t.equal((await app.inject({ url: '/d/12', headers: { origin: B } })).headers['access-control-allow-origin'], '*')
+})
+
+test('equal RegExp-parameter paths with one method under two versions: preflights take the first, requests their own', async (t) => {
+  const app = await build({}, (app) => {
+    app.get('/e/:id(\\d+)', { constraints: { version: '1.0.0' }, cors: { origin: A } }, ok)
+    app.get('/e/:n(\\d+)', { constraints: { version: '2.0.0' }, cors: { origin: B } }, ok)
+  })
+  t.equal((await preflight(app, '/e/1', A, 'GET')).headers['access-control-allow-origin'], A)
+  t.equal((await preflight(app, '/e/1', A, 'GET')).headers['access-control-allow-methods'], 'GET, HEAD')
+  t.equal((await app.inject({ url: '/e/1', headers: { origin: B, 'accept-version': '2.0.0' } })).headers['access-control-allow-origin'], B)
+  t.same(corsHeaders((await app.inject({ url: '/e/1', headers: { origin: A, 'accept-version': '2.0.0' } })).headers), [])
+  t.equal((await app.inject({ url: '/e/1', headers: { origin: A, 'accept-version': '1.0.0' } })).headers['access-control-allow-origin'], A)
 })
 
 test('routes with different parameter names share one preflight route', async (t) => {
