@@ -6,6 +6,9 @@
 // - build + ready: an app with 100 routes and two exact origins (and one with an origin pattern),
 //   registered, built and made ready, divided by the time of a bare Fastify app with the same
 //   routes (both after a first, unmeasured app, and with the modules already imported).
+// - first app: the same build + ready as a process's only app (what a serverless cold start
+//   pays: nothing warmed Fastify's code before it), timed in fresh processes, as medians; its
+//   ratios are between processes (bare, this plugin, @fastify/cors, interleaved).
 // Run after `npm run build`: it loads dist/.
 import { execFileSync } from 'node:child_process'
 
@@ -33,6 +36,16 @@ t = performance.now()
 const app = Fastify(); await app.register(cors, ${options}); routes(app); await app.ready()
 console.log((performance.now() - t) / bareMs)`
 
+// The process's only app: milliseconds from Fastify() to ready, modules already imported.
+const firstApp = (target, options) => `
+const { default: Fastify } = await import('fastify')
+${target === null ? '' : `const { default: cors } = await import('${target}')`}
+const t = performance.now()
+const app = Fastify(); ${target === null ? '' : `await app.register(cors, ${options});`}
+for (let i = 0; i < 50; i++) { app.get('/r' + i + '/:id', async () => 'ok'); app.post('/r' + i, async () => 'ok') }
+await app.ready()
+console.log(performance.now() - t)`
+
 const exact = "{ origin: ['https://app.example.com', 'https://admin.example.com'] }"
 const kinds = {
   'import (ESM), this plugin': ['module', importEsm(plugin)],
@@ -42,7 +55,10 @@ const kinds = {
   'build + ready, exact origins, this plugin': ['module', buildReady(plugin, exact)],
   'build + ready, exact origins, @fastify/cors': ['module', buildReady('@fastify/cors', exact)],
   'build + ready, a pattern, this plugin': ['module', buildReady(plugin, "{ origin: 'https://*.example.com' }")],
-  'build + ready, a RegExp, @fastify/cors': ['module', buildReady('@fastify/cors', '{ origin: /^https:\\/\\/[a-z0-9-]+\\.example\\.com$/ }')]
+  'build + ready, a RegExp, @fastify/cors': ['module', buildReady('@fastify/cors', '{ origin: /^https:\\/\\/[a-z0-9-]+\\.example\\.com$/ }')],
+  'first app, bare Fastify (ms)': ['module', firstApp(null)],
+  'first app, exact origins, this plugin (ms)': ['module', firstApp(plugin, exact)],
+  'first app, exact origins, @fastify/cors (ms)': ['module', firstApp('@fastify/cors', exact)]
 }
 
 const runs = Number(process.env.BENCH_RUNS ?? 15)
@@ -56,6 +72,13 @@ for (let r = 0; r < runs; r++) {
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 console.log(`Cold start, Node ${process.version}: median of ${runs} fresh processes, ratio to bare Fastify in the same process`)
 for (const kind of Object.keys(kinds)) {
+  if (kind.startsWith('first app')) continue
   const xs = ratios[kind]
   console.log(`${kind.padEnd(46)} ${median(xs).toFixed(3)}  (min ${Math.min(...xs).toFixed(3)}, max ${Math.max(...xs).toFixed(3)})`)
+}
+console.log('\nThe process\'s only app (no first app warmed Fastify), median ms; ratio of medians to bare Fastify\'s')
+const bare = median(ratios['first app, bare Fastify (ms)'])
+for (const kind of Object.keys(kinds)) {
+  if (!kind.startsWith('first app')) continue
+  console.log(`${kind.padEnd(46)} ${median(ratios[kind]).toFixed(2)}  ${(median(ratios[kind]) / bare).toFixed(3)}`)
 }
