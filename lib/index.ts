@@ -69,12 +69,10 @@ interface ScopeState {
   readonly fastify: FastifyInstance
   readonly label: string
   /**
-   * Whether the onReady check is added: at the first route that declares a policy, as only route
-   * policies leave anything for it. Without an onReady hook, ready() takes Fastify's fast path.
+   * Whether the onReady hook is added: only routes that declare a policy, or whose path only a
+   * router can hold, leave work for it. Without one, ready() takes Fastify's fast path.
    */
-  readyCheck: boolean
-  /** Whether this registration has asked for the table's patterns to be placed in a router at ready. */
-  placing: boolean
+  readyWork: boolean
   /** The registration's own policy; false for `origin: false`. */
   readonly global: CompiledPolicy | false
   readonly globalPolicy: CorsPolicy
@@ -138,15 +136,15 @@ function onRoute (this: ScopedInstance, state: ScopeState, route: SeenRoute): vo
     if (route.routePath === '' && route.prefix !== '') addRoute(state.table, route.url + '/', methods, policy)
   }
   if (!listed) route.config = { ...route.config, [kRoutePolicy]: policy } as RouteOptions['config']
-  if (state.table.unplaced && !state.placing) placeAtReady(state)
+  if (state.table.unplaced) atReady(state)
 }
 
-/** The table has a pattern only a router can hold: find-my-way is loaded, and the patterns placed, at ready. */
-function placeAtReady (state: ScopeState): void {
-  state.placing = true
-  state.fastify.addHook('onReady', async function () {
-    await loadRouter()
-    placePatterns(state.table)
+/** Adds the registration's onReady hook (atReady()), once. */
+function atReady (state: ScopeState): void {
+  if (state.readyWork) return
+  state.readyWork = true
+  state.fastify.addHook('onReady', function () {
+    return checkAtReady(this, state)
   })
 }
 
@@ -177,12 +175,7 @@ function addRoute (table: PathTable, url: string, methods: string | string[], po
 function routePolicy (this: FastifyInstance, state: ScopeState, declared: unknown, url: string, label: string): CompiledPolicy | false {
   const last = state.last
   if (last !== null && last.declared === declared && last.url === url) return last.policy
-  if (!state.readyCheck) {
-    state.readyCheck = true
-    state.fastify.addHook('onReady', function () {
-      return checkAtReady(this, state)
-    })
-  }
+  atReady(state)
   const read = readPolicy(declared, label, true)
   for (const re of regExpsOf(read)) state.routeRegExps.push({ re, route: label })
   const merged = mergePolicy(state.globalPolicy, read)
@@ -246,7 +239,7 @@ const corsPolicy: FastifyPluginAsync<CorsOptions> = async function corsPolicy (f
   }
   problems.throwIfAny()
   const table = pathTable(fastify)
-  if (routerNeeded(table)) await loadRouter()
+  if (routerNeeded(table.matching)) await loadRouter()
   const matchers = new Map<OriginOption, OriginMatcher>()
   // Routes that exist already were declared before the plugin. On the root every route is in
   // scope; in a prefixed scope, the routes under the prefix are. An unprefixed child scope cannot
@@ -255,8 +248,7 @@ const corsPolicy: FastifyPluginAsync<CorsOptions> = async function corsPolicy (f
   const state: ScopeState = {
     fastify,
     label,
-    readyCheck: false,
-    placing: false,
+    readyWork: false,
     global: compile(fastify, globalPolicy, label, matchers, globalPolicy.maxAge),
     globalPolicy,
     matchers,
@@ -338,11 +330,16 @@ async function corsPreflightScope (own: FastifyInstance, { route, strict }: { ro
 Object.assign(corsPreflightScope, { [Symbol.for('fastify.display-name')]: 'fastify-cors-policy preflight' })
 
 /**
- * At ready, once routes declared policies: the route RegExps' analysis and the route patterns'
- * Public Suffix List check, every route's problems in one error (ready() fails with it); then
- * frees what only registration needed (no route is added after ready).
+ * At ready, once routes declared policies or paths only a router can hold: find-my-way loaded and
+ * those paths placed in it; the route RegExps' analysis and the route patterns' Public Suffix
+ * List check, every route's problems in one error (ready() fails with it); then frees what only
+ * registration needed (no route is added after ready).
  */
 async function checkAtReady (fastify: FastifyInstance, state: ScopeState): Promise<void> {
+  if (state.table.unplaced) {
+    await loadRouter()
+    placePatterns(state.table)
+  }
   const routes = new Problems(state.label)
   if (state.routeRegExps.length > 0) await checkBacktracking(state.routeRegExps.map(({ re, route }) => ({ re, problems: routes, where: route })))
   if (state.routePatterns.length > 0) await loadPublicSuffixList()

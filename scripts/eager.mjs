@@ -11,7 +11,7 @@
 export const STARTUP = [
   // lib/index.ts
   'corsPolicy', 'onRoute', 'addRoute', 'routePolicy', 'declaredPolicy', 'routeLabel', 'compile', 'toList',
-  'corsPreflightScope', 'checkAtReady', 'decorateDecision',
+  'corsPreflightScope', 'atReady', 'checkAtReady', 'decorateDecision',
   // lib/config/
   'readPolicy', 'fromFastifyCors', 'checkMerged', 'mergePolicy', 'compilePolicy', 'regExpsOf',
   'subdomainPatterns', 'insecureOrigins', 'originList', 'stateless',

@@ -26,9 +26,9 @@ export function plainlySerialised (entry: string): boolean {
   let i = start
   for (; i < entry.length; i++) {
     const c = entry.charCodeAt(i)
-    if (c === 46 || c === 58) { // '.' or ':' ends a label
+    if (c === 58) break // ':' ends the host
+    if (c === 46) { // '.' ends a label
       if (i === start || entry.startsWith('xn--', start)) return false
-      if (c === 58) break
       start = i + 1
     } else if (!((c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 45)) return false
   }
@@ -60,12 +60,6 @@ export function checkOriginEntry (entry: string, problems: Problems): void {
   } catch {
     problems.origin(`origin '${entry}' is not an origin; write it as scheme://host[:port], e.g. 'https://app.example.com'`)
     return
-  }
-  // Most entries are what a browser sends already: then the origin getter alone shows it (each
-  // URL getter a check reads is compiled at its first call, in the cold start).
-  if (url.origin === entry && !entry.endsWith(':0')) {
-    const host = entry.slice(entry.indexOf('//') + 2)
-    if (!host.startsWith('.') && !host.includes('..')) return
   }
   if (url.protocol === 'file:') {
     problems.origin(`origin '${entry}': pages loaded from file: send \`Origin: null\`, never a file: origin; ` +

@@ -12,8 +12,9 @@ type Router = typeof FindMyWayModule
 let FindMyWay: Router
 
 /** Whether matching paths under these router options needs find-my-way from the start. */
-export function routerNeeded (table: PathTable): boolean {
-  return table.matching.ignoreDuplicateSlashes || table.matching.ignoreTrailingSlash
+export function routerNeeded (m: PathTable['matching']): boolean {
+  // slashes() borrows find-my-way's own slash handling.
+  return m.ignoreDuplicateSlashes || m.ignoreTrailingSlash
 }
 
 /** Loads find-my-way, once. */
@@ -72,7 +73,7 @@ export interface PathTable {
    * apps have none): null exactly while `segments` is not.
    */
   patterns: FindMyWayModule.Instance<FindMyWayModule.HTTPVersion.V1> | null
-  /** A pattern only the router can hold waits in `entries` for placePatterns(). */
+  /** A pattern only the router can hold waits in `entries` for placePatterns(), which clears this. */
   unplaced: boolean
   readonly routerConfig: FindMyWayModule.Config<FindMyWayModule.HTTPVersion.V1>
   readonly maxParamLength: number
@@ -119,7 +120,7 @@ export function pathTable (fastify: FastifyInstance): PathTable {
       byUrl: new Map(),
       entries: [],
       strict: false,
-      plain: matching.caseSensitive && !matching.ignoreTrailingSlash && !matching.ignoreDuplicateSlashes
+      plain: matching.caseSensitive && !routerNeeded(matching)
     }
     tables.set(fastify.server, table)
   }
@@ -255,7 +256,8 @@ export function pathEntry (table: PathTable, url: string): PathEntry {
  * (a method both have keeps the earlier path's policy).
  */
 export function placePatterns (table: PathTable): void {
-  if (!table.unplaced || table.segments === null) return
+  if (!table.unplaced) return
+  table.unplaced = false
   const router = table.patterns = FindMyWay(table.routerConfig)
   const waiting = table.entries.splice(0)
   table.segments = null
@@ -358,8 +360,8 @@ export function findEntry (table: PathTable, url: string): PathEntry | null {
   const key = requestKey(url, table.matching)
   const entry = key === null ? undefined : table.exact.get(key)
   if (entry !== undefined) return entry
-  if (table.segments === null) return ((table.patterns as NonNullable<PathTable['patterns']>).find('OPTIONS', url)?.store as PathEntry | undefined) ?? null
-  return key === null ? null : matchSegments(table.segments, key.slice(1).split('/'), 0, table.maxParamLength)
+  if (table.patterns !== null) return (table.patterns.find('OPTIONS', url)?.store as PathEntry | undefined) ?? null
+  return key === null ? null : matchSegments(table.segments as SegmentNode, key.slice(1).split('/'), 0, table.maxParamLength)
 }
 
 // find-my-way requires a handler per route; this table is only read for its stores.
