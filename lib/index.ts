@@ -18,6 +18,7 @@ import { Problems } from './shared/problems.js'
 import { checkBacktracking } from './origins/regexp-safety.js'
 import type { CorsOptions, CorsPolicy, OriginOption, RouteCors } from './config/schema.js'
 import { engineNotes } from './browser/engines.js'
+import { SAFE_METHODS, writeGuard } from './guard/cross-origin-writes.js'
 
 // Types only: the TypeBox schemas are in the `fastify-cors-policy/schema` sub-path, so importing
 // the plugin does not load TypeBox.
@@ -80,6 +81,8 @@ interface ScopeState {
   readonly table: PathTable
   /** The onRequest hook of each policy with a function origin, shared by its routes (freed by the onReady check). */
   readonly originHooks: Map<CompiledPolicy, ReturnType<typeof originHook>>
+  /** The write guard of each policy that refuses cross-origin writes, shared by its routes (freed by the onReady check). */
+  readonly writeGuards: Map<CompiledPolicy, ReturnType<typeof writeGuard>>
   /** The last route policy compiled, for the HEAD route that follows its GET route. */
   last: { declared: unknown, url: string, policy: CompiledPolicy | false } | null
   /** Route RegExps, analysed for backtracking at ready (onRoute cannot wait for the analysis). */
@@ -125,6 +128,13 @@ function onRoute (this: ScopedInstance, state: ScopeState, route: SeenRoute): vo
     // A new array: the route's own may be shared with other routes.
     route.onRequest = [...toList(route.onRequest), hook] as RouteOptions['onRequest']
   }
+  // Routes that take writes get the write guard first, before their own hooks; routes that only
+  // read (and policies that do not refuse) get nothing, and pay nothing.
+  if (policy !== false && policy.refusesWrites && takesWrites(route)) {
+    const guard = state.writeGuards.get(policy) ?? writeGuard(policy)
+    state.writeGuards.set(policy, guard)
+    route.onRequest = [guard, ...toList(route.onRequest)] as RouteOptions['onRequest']
+  }
 
   // The app's own OPTIONS routes answer their path's preflights themselves: the router prefers
   // them over the catch-all. Every other method goes into the path's table.
@@ -137,6 +147,14 @@ function onRoute (this: ScopedInstance, state: ScopeState, route: SeenRoute): vo
   }
   if (!listed) route.config = { ...route.config, [kRoutePolicy]: policy } as RouteOptions['config']
   if (state.table.unplaced) atReady(state)
+}
+
+/** Whether a route takes a method that writes, or is a WebSocket route (@fastify/websocket's `websocket: true`). */
+function takesWrites (route: SeenRoute): boolean {
+  const ws = route as { websocket?: unknown, wsHandler?: unknown }
+  if (ws.websocket === true || typeof ws.wsHandler === 'function') return true
+  const methods = route.method
+  return typeof methods === 'string' ? !SAFE_METHODS.has(methods) : methods.some((m) => !SAFE_METHODS.has(m))
 }
 
 /** Adds the registration's onReady hook (atReady()), once. */
@@ -256,6 +274,7 @@ const corsPolicy: FastifyPluginAsync<CorsOptions> = async function corsPolicy (f
     matchers,
     table,
     originHooks: new Map(),
+    writeGuards: new Map(),
     last: null,
     routeRegExps: [],
     routePatterns: []
@@ -348,6 +367,7 @@ async function checkAtReady (fastify: FastifyInstance, state: ScopeState): Promi
   for (const { policy, open, route } of state.routePatterns) publicSuffixes(fastify, policy, open, route, routes, `${route}: `)
   state.matchers.clear()
   state.originHooks.clear()
+  state.writeGuards.clear()
   state.last = null
   state.routeRegExps.length = 0
   state.routePatterns.length = 0

@@ -11,7 +11,7 @@ import type { CorsOptions, CorsPolicy, RegistrationOptions } from './schema.js'
 /** The policy fields, in the order they are checked and reported. */
 export const POLICY_FIELDS: Array<keyof CorsPolicy> = [
   'origin', 'credentials', 'methods', 'allowedHeaders', 'exposedHeaders', 'maxAge', 'privateNetwork',
-  'allowNullOrigin', 'originTimeout', 'optionsSuccessStatus', 'cacheControl', 'preflightContinue'
+  'allowNullOrigin', 'originTimeout', 'optionsSuccessStatus', 'cacheControl', 'preflightContinue', 'crossOriginWrites'
 ]
 export const REGISTRATION_FIELDS: Array<keyof RegistrationOptions> = ['preflight', 'hideOptionsRoute', 'logLevel', 'strictPreflight', 'hook']
 export const HOOKS = ['onRequest', 'preParsing', 'preValidation', 'preHandler', 'preSerialization']
@@ -35,6 +35,7 @@ export const FIELD_CHECKS: Record<keyof CorsOptions, (value: unknown) => boolean
   optionsSuccessStatus: integer(200, 299),
   cacheControl: (v) => typeof v === 'string' || integer(0)(v),
   preflightContinue: boolean,
+  crossOriginWrites: (v) => v === 'refuse' || v === 'allow',
   preflight: boolean,
   hideOptionsRoute: boolean,
   logLevel: (v) => typeof v === 'string',
@@ -56,6 +57,7 @@ export const FIELD_EXPECTS: Record<keyof CorsOptions, string> = {
   optionsSuccessStatus: 'a whole number from 200 to 299',
   cacheControl: 'a whole number of seconds or a Cache-Control value',
   preflightContinue: 'a boolean',
+  crossOriginWrites: "'refuse' or 'allow'",
   preflight: 'a boolean',
   hideOptionsRoute: 'a boolean',
   logLevel: "a log level such as 'silent' or 'debug'",

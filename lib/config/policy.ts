@@ -30,8 +30,18 @@ export interface CompiledPolicy {
   readonly cacheControl: string | null
   /** Approved preflights go on to the hooks and handler instead of being answered. */
   readonly preflightContinue: boolean
+  /**
+   * Writes from origins the policy does not admit are answered 403 (lib/guard): `crossOriginWrites`,
+   * by default 'refuse' with credentials. False when the policy admits every origin: nothing to refuse.
+   */
+  readonly refusesWrites: boolean
   /** The merged policy this was compiled from (for explain() and policies()). */
   readonly source: CorsPolicy
+}
+
+/** `crossOriginWrites` as merged, or its default: credentials declare that cookies are in play. */
+export function crossOriginWrites (policy: CorsPolicy): 'refuse' | 'allow' {
+  return policy.crossOriginWrites ?? (policy.credentials === true ? 'refuse' : 'allow')
 }
 
 /** Default for `originTimeout`. */
@@ -82,6 +92,7 @@ export function compilePolicy (policy: CorsPolicy, label: string, matchers: Map<
     successStatus: policy.optionsSuccessStatus ?? 204,
     cacheControl: typeof policy.cacheControl === 'number' ? `max-age=${policy.cacheControl}` : policy.cacheControl ?? null,
     preflightContinue: policy.preflightContinue === true,
+    refusesWrites: crossOriginWrites(policy) === 'refuse' && !matcher.any,
     source: policy
   }
 }

@@ -74,7 +74,14 @@ export const CorsPolicySchema = Type.Object({
    * After setting the preflight headers, pass the preflight on to the hooks and handler (your own
    * OPTIONS route for the path, or an empty 200) instead of answering it. Default `false`.
    */
-  preflightContinue: Type.Optional(Type.Boolean())
+  preflightContinue: Type.Optional(Type.Boolean()),
+  /**
+   * Writes a browser sends from another origin without a preflight (a form post, a no-cors fetch,
+   * a beacon, a WebSocket handshake), which CORS does not stop: `'refuse'` answers them 403 before
+   * body parsing, hooks and handler when the policy's `origin` does not admit the page; `'allow'`
+   * lets them through. Default: `'refuse'` with `credentials: true`, `'allow'` without.
+   */
+  crossOriginWrites: Type.Optional(Type.Union([Type.Literal('refuse'), Type.Literal('allow')]))
 }, { additionalProperties: false })
 
 /** Options of a registration that are not part of a policy (routes cannot set them). */

@@ -169,11 +169,12 @@ export function originHook (policy: CompiledPolicy): (request: FastifyRequest, r
   const refused: Decision = { policy, allowed: false }
   return function corsOrigin (request, _reply, done) {
     const origin = request.headers.origin
-    if (origin === undefined) {
+    const decided = request as unknown as Decided
+    // The write guard asked already (a write from another site): its answer stands.
+    if (origin === undefined || decided[kDecision]?.policy === policy) {
       done()
       return
     }
-    const decided = request as unknown as Decided
     const result = runOriginFunction(policy, origin, request)
     if (typeof result === 'boolean') {
       decided[kDecision] = result ? admitted : refused
