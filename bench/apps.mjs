@@ -21,7 +21,7 @@ export const SUBDOMAIN = 'https://shop.example.com'
 const HEADERS = ['content-type', 'x-token']
 
 /**
- * scenario: basic | many | list | regex | pattern | pattern-list | function | lookup | scale:<n> (static
+ * scenario: basic | credentials | many | list | regex | pattern | pattern-list | function | lookup | scale:<n> (static
  * paths) | pscale:<n> (paths with a parameter). What @fastify/cors cannot express (a pattern), it
  * gets in its own form: the equivalent RegExp; for `lookup`, a callback over the same Set.
  */
@@ -39,6 +39,8 @@ function globalPolicy (kind, scenario, plugin) {
     const tenants = new Set([...LIST, SUBDOMAIN])
     return { origin: own ? plugin.originLookup((origin) => tenants.has(origin)) : (origin, cb) => cb(null, tenants.has(origin)) }
   }
+  // Credentials: writes from origins the policy does not admit are refused (crossOriginWrites' default).
+  if (scenario === 'credentials') return { origin: [ALLOWED], credentials: true }
   return { origin: [ALLOWED] }
 }
 

@@ -12,6 +12,10 @@ export const WORKLOADS = [
   { name: 'GET, no Origin', scenario: 'basic', request: { method: 'GET', path: '/items', headers: {} } },
   { name: 'GET, denied origin', scenario: 'basic', request: { method: 'GET', path: '/items', headers: { origin: 'https://evil.example.net' } } },
   { name: 'preflight PUT, 2 headers', scenario: 'basic', request: preflight('/items') },
+  // The write guard: on PUT routes of a policy with credentials only; GET routes have no guard.
+  { name: 'GET, allowed origin, credentials', scenario: 'credentials', request: { method: 'GET', path: '/items', headers: { origin: ALLOWED, 'sec-fetch-site': 'cross-site' } } },
+  { name: 'PUT, allowed origin, credentials', scenario: 'credentials', request: { method: 'PUT', path: '/items', headers: { origin: ALLOWED, 'sec-fetch-site': 'cross-site' } } },
+  { name: 'PUT, no Origin, credentials', scenario: 'credentials', request: { method: 'PUT', path: '/items', headers: {} } },
   { name: 'GET, 1 of 200 route policies', scenario: 'many', request: { method: 'GET', path: '/r150', headers: { origin: 'https://o150.example.com' } } },
   { name: 'preflight, 1 of 200 route policies', scenario: 'many', request: preflight('/r150', 'https://o150.example.com') },
   { name: 'GET, 1,000-entry allow-list', scenario: 'list', request: { method: 'GET', path: '/items', headers: { origin: LIST[999] } } },

@@ -1,7 +1,7 @@
 import { test } from 'tap'
 import { connect } from 'node:net'
 import type { AddressInfo } from 'node:net'
-import { build, corsHeaders, ok, preflight, refusal } from './helpers.js'
+import { build, corsHeaders, ok, preflight, refusal, refusedForCause } from './helpers.js'
 
 const A = 'https://a.com'
 
@@ -178,3 +178,14 @@ function rawFull (port: number, text: string): Promise<string> {
     socket.on('error', (err) => resolve(`error ${err.message}`))
   })
 }
+
+test('an Access-Control-Request-Headers over 4 KB is refused under an allowedHeaders list, even when every name in it is allowed (regression: the guard was untested)', async (t) => {
+  const app = await build({ origin: [A], allowedHeaders: ['x-a'], maxAge: 600 }, (app) => app.put('/x', ok))
+  const under = await preflight(app, '/x', A, 'PUT', { 'access-control-request-headers': 'x-a,'.repeat(1000) + 'x-a' }) // 4,003 characters
+  t.equal(under.headers['access-control-max-age'], '600', 'under 4 KB, a list of allowed names is approved (an approval carries Max-Age)')
+  t.notOk(refusedForCause(under.headers, A))
+  const over = await preflight(app, '/x', A, 'PUT', { 'access-control-request-headers': 'x-a,'.repeat(1100) + 'x-a' }) // 4,403 characters
+  t.ok(refusedForCause(over.headers, A), 'over 4 KB: refused without being split (no Max-Age), though every name is allowed')
+  const huge = await preflight(app, '/x', A, 'PUT', { 'access-control-request-headers': 'x-a,'.repeat(256 * 1024) })
+  t.ok(refusedForCause(huge.headers, A), '1 MB: refused')
+})

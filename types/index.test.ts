@@ -145,3 +145,17 @@ expectType<Static<typeof CorsPolicySchema>>({} as CorsOptions)
 expectType<RouteCors>(false)
 expectType<OriginFunction>((origin, request) => origin === request.hostname)
 expectType<string>(new errors.FST_CORS_INVALID_OPTION('global options', 'x').code)
+
+// crossOriginWrites: 'refuse' | 'allow', at registration and on routes.
+await app.register(cors, { origin: ['https://a.com'], credentials: true, crossOriginWrites: 'refuse' })
+app.post('/oauth/callback', { cors: { crossOriginWrites: 'allow' } }, handler)
+expectType<'refuse' | 'allow' | undefined>(definePolicy({ crossOriginWrites: 'allow' }).crossOriginWrites)
+// @ts-expect-error a value other than 'refuse' or 'allow' is a compile error
+app.post('/x', { cors: { crossOriginWrites: 'deny' } }, handler)
+// @ts-expect-error a typo in the field's name too
+app.post('/y', { cors: { crossOriginWrite: 'allow' } }, handler)
+// explain() takes the ways a page writes without a preflight; the answer says whether the handler runs.
+const written = await app.cors.explain({ kind: 'form', method: 'POST', url: '/x', origin: 'https://a.com' })
+expectType<boolean | undefined>(written.write?.runs)
+// @ts-expect-error an unknown kind
+await app.cors.explain({ kind: 'iframe', method: 'POST', url: '/x', origin: 'https://a.com' })

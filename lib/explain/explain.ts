@@ -7,6 +7,8 @@ import type { CompiledPolicy } from '../config/policy.js'
 import { findEntry, policyOf, routesOf, type PathEntry, type PathTable } from '../serve/paths.js'
 import type { CorsPolicy } from '../config/schema.js'
 import { EXPLAIN_HEADER, explainSecret, FIX_HEADER, REASON_HEADER } from '../serve/preflight.js'
+import { crossOriginWrites } from '../config/policy.js'
+import { SAFE_METHODS, trusted, writeRefused } from '../guard/cross-origin-writes.js'
 import { corsOff, credentialsOff, credentialsWithWildcard, noRoute, originRefused, type Refusal } from '../serve/fixes.js'
 
 /** A preflight carrying this header with this process's secret gets its denial reason back. */
@@ -20,6 +22,14 @@ export interface ExplainInput {
   headers?: Record<string, string>
   /** fetch's `credentials: 'include'`. */
   credentials?: boolean
+  /**
+   * How the page sends it. `'fetch'` (default): a CORS request, which may be preflighted and
+   * whose answer the page may or may not read. The others are sent from a page on another site
+   * without any preflight, with the user's cookies, and the page never reads the answer: a
+   * `<form>` post, `fetch(url, { mode: 'no-cors' })`, `navigator.sendBeacon()`, `new WebSocket()`.
+   * For those, `write` says whether the handler runs.
+   */
+  kind?: 'fetch' | 'form' | 'no-cors' | 'beacon' | 'websocket'
 }
 
 export interface Explanation {
@@ -43,9 +53,18 @@ export interface Explanation {
    * cookies for pages on another site). Empty when they do not.
    */
   notes: string[]
+  /** For a form post, a no-cors fetch, a beacon or a WebSocket: whether the handler runs, why, and what to change. */
+  write?: { runs: boolean, reason: string, fix: string | null }
 }
 
-export interface PolicyRow { method: string, url: string, source: string, effective: CorsPolicy | null }
+export interface PolicyRow {
+  method: string
+  url: string
+  source: string
+  effective: CorsPolicy | null
+  /** Whether writes from origins the policy does not admit are refused (403); null when CORS is off. */
+  crossOriginWrites: 'refuse' | 'allow' | null
+}
 
 function corsOnly (headers: ResponseHeaders): Record<string, string> {
   const out: Record<string, string> = {}
@@ -84,6 +103,7 @@ export async function explain (fastify: FastifyInstance, table: PathTable, globa
     fix: null,
     notes: []
   }
+  if (input.kind !== undefined && input.kind !== 'fetch') return explainWrite(fastify, result, policy, input)
   if (needsPreflight(page)) {
     const sent = preflightHeaders(page)
     const res = await fastify.inject({ method: 'OPTIONS', url: input.url, headers: { ...sent, [EXPLAIN_HEADER]: await explainSecret() } })
@@ -126,6 +146,42 @@ export async function explain (fastify: FastifyInstance, table: PathTable, globa
   return result
 }
 
+const SENT = { form: 'a form post', 'no-cors': 'a no-cors fetch', beacon: 'a beacon', websocket: 'a WebSocket handshake' }
+
+/**
+ * A write a page on another site sends without a preflight: whether the handler runs, judged as
+ * the write guard judges it (the page is taken to be on another site: Sec-Fetch-Site cross-site).
+ */
+async function explainWrite (fastify: FastifyInstance, result: Explanation, policy: CompiledPolicy | false, input: ExplainInput): Promise<Explanation> {
+  const kind = input.kind as keyof typeof SENT
+  const websocket = kind === 'websocket'
+  const method = websocket ? 'GET' : input.method.toUpperCase()
+  const sent = `${SENT[kind]} (${method} ${input.url})`
+  let runs = true
+  let reason: string
+  let fix: string | null = null
+  if (policy === false) reason = `${sent} reaches the handler with the user's cookies: CORS is off for this route, and nothing guards its writes`
+  else if (!websocket && SAFE_METHODS.has(method)) reason = `${sent} reaches the handler: ${method} only reads, so it is never refused; keep it free of side effects`
+  else if (!policy.refusesWrites) {
+    reason = `${sent} from '${input.origin}' reaches the handler with the user's cookies: ${policy.label} does not refuse cross-origin writes (${writesText(policy)})`
+    fix = policy.matcher.any ? null : `set crossOriginWrites: 'refuse' in the policy of ${policy.label} if only the origins it admits should write here`
+  } else {
+    const request = { headers: { origin: input.origin }, method, url: input.url, log: fastify.log, server: fastify } as unknown as FastifyRequest
+    runs = await trusted(policy, input.origin, request)
+    if (runs) reason = `${sent} from '${input.origin}' reaches the handler: ${policy.label} admits that origin`
+    else {
+      const refusal = writeRefused(policy, { method, origin: input.origin, site: 'cross-site', websocket })
+      reason = `refused with 403 before the handler: ${refusal.reason}`
+      fix = refusal.fix
+    }
+  }
+  result.write = { runs, reason, fix }
+  result.allowed = websocket && runs
+  result.reason = websocket ? reason : `${reason}; the page cannot read the answer (${kind === 'form' ? 'a navigation' : kind === 'beacon' ? 'no answer is given to it' : 'an opaque response'})`
+  result.fix = fix
+  return result
+}
+
 /**
  * Why the browser refuses an answer the plugin approved: only the credentials rules can fail
  * there (the request's credentials mode is the one thing the server is not told).
@@ -139,7 +195,13 @@ export function policies (table: PathTable): PolicyRow[] {
   const rows: PolicyRow[] = []
   for (const entry of table.entries) {
     for (const [method, policy] of routesOf(entry)) {
-      rows.push({ method, url: entry.url, source: policy === false ? 'cors: false' : policy.label, effective: policy === false ? null : policy.source })
+      rows.push({
+        method,
+        url: entry.url,
+        source: policy === false ? 'cors: false' : policy.label,
+        effective: policy === false ? null : policy.source,
+        crossOriginWrites: policy === false ? null : policy.refusesWrites ? 'refuse' : 'allow'
+      })
     }
   }
   return rows
@@ -158,15 +220,23 @@ function list (value: string[] | '*' | undefined, none: string): string {
   return value === undefined || value.length === 0 ? none : value === '*' ? "'*'" : value.join(', ')
 }
 
+/** What the policy does with writes from other origins, as printPolicies() and the inspector say it. */
+export function writesText (policy: CompiledPolicy): string {
+  if (policy.refusesWrites) return 'refused unless the origin is admitted'
+  return crossOriginWrites(policy.source) === 'refuse' ? 'nothing to refuse (every origin is admitted)' : 'allowed from any site'
+}
+
 /** Every field of an effective policy, as `field value` items. */
-function fields (effective: CorsPolicy, onPath: string[]): string[] {
+function fields (policy: CompiledPolicy, onPath: string[]): string[] {
+  const effective = policy.source
   return [
     `origin ${describeOrigin(effective.origin)}`,
     `credentials ${effective.credentials === true ? 'yes' : 'no'}`,
     `methods ${Array.isArray(effective.methods) ? effective.methods.join(', ') : `auto (${onPath.join(', ')})`}`,
     `allowedHeaders ${effective.allowedHeaders === undefined || effective.allowedHeaders === '*' ? 'any (echoed)' : list(effective.allowedHeaders, 'none')}`,
     `exposedHeaders ${list(effective.exposedHeaders, 'none')}`,
-    `maxAge ${effective.maxAge ?? 'not sent'}`
+    `maxAge ${effective.maxAge ?? 'not sent'}`,
+    `cross-origin writes ${writesText(policy)}`
   ]
 }
 
@@ -206,7 +276,7 @@ export function printPolicies (table: PathTable): string {
     const onPath = routesOf(entry).filter(([, policy]) => policy !== false).map(([method]) => method)
     for (const [method, policy] of routesOf(entry)) {
       lines.push(`${method} ${entry.url}  <- ${policy === false ? 'cors: false' : policy.label}`)
-      lines.push(...(policy === false ? ['    off: no CORS headers, preflights refused'] : wrap(fields(policy.source, onPath), 120, '    ')))
+      lines.push(...(policy === false ? ['    off: no CORS headers, preflights refused'] : wrap(fields(policy, onPath), 120, '    ')))
       if (policy !== false) for (const note of engineNotes(policy.source)) lines.push(...wrap([`browsers differ: ${note}`], 120, '    '))
     }
   }

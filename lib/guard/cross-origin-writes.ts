@@ -20,8 +20,8 @@ export interface WriteRequest {
   origin: string | undefined
   /** `Sec-Fetch-Site`, if sent. */
   site: string | undefined
-  /** The host the client asked for (Fastify's `request.host`: `X-Forwarded-Host` under `trustProxy`). */
-  host: string | undefined
+  /** The host the client asked for (Fastify's `request.host`: `X-Forwarded-Host` under `trustProxy`; '' when none). */
+  host: string
   /** A WebSocket handshake: a GET that opens a two-way channel, a write like any other. */
   websocket: boolean
 }
@@ -57,7 +57,7 @@ export function writeStep (req: WriteRequest): Exclude<WriteVerdict, 'trusted' |
     if (req.origin === undefined) return 'not-a-browser'
     // An old browser (no Sec-Fetch-*), or plain http where browsers do not send them.
     const host = originHost(req.origin)
-    if (host !== null && req.host !== undefined && host === withoutDefaultPort(req.host.toLowerCase())) return 'same-host'
+    if (host !== null && host === withoutDefaultPort(req.host.toLowerCase())) return 'same-host'
   }
   return 'untrusted'
 }
@@ -68,7 +68,7 @@ type Decided = { [kDecision]?: { policy: CompiledPolicy, allowed: boolean } | nu
  * Whether the route's policy admits the origin as written (a malformed one never is). An origin
  * function's answer is kept for the response's CORS headers, so the function runs once.
  */
-function trusted (policy: CompiledPolicy, origin: string | undefined, request: FastifyRequest): boolean | Promise<boolean> {
+export function trusted (policy: CompiledPolicy, origin: string | undefined, request: FastifyRequest): boolean | Promise<boolean> {
   if (origin === undefined || (origin !== 'null' && originHost(origin) === null)) return false
   if (policy.matcher.fn === null) return policy.matcher.test(origin)
   const keep = (allowed: boolean): boolean => {

@@ -123,10 +123,10 @@ test('policies() lists every method with its effective policy; printPolicies() p
   const block = (head: string) => text.slice(text.indexOf(head + '\n')).split('\n').slice(0, 3).join('\n')
   t.equal(block('GET /items  <- registration at /'), 'GET /items  <- registration at /\n' +
     '    origin https://app.example.com; credentials no; methods auto (GET, HEAD); allowedHeaders any (echoed);\n' +
-    '    exposedHeaders x-total; maxAge not sent')
+    '    exposedHeaders x-total; maxAge not sent; cross-origin writes allowed from any site')
   t.equal(block('PUT /items/:id  <- route PUT /items/:id'), 'PUT /items/:id  <- route PUT /items/:id\n' +
     '    origin https://app.example.com; credentials no; methods auto (PUT); allowedHeaders content-type;\n' +
-    '    exposedHeaders x-total; maxAge 60')
+    '    exposedHeaders x-total; maxAge 60; cross-origin writes allowed from any site')
   t.equal(block('DELETE /items/:id  <- cors: false').split('\n').slice(0, 2).join('\n'), 'DELETE /items/:id  <- cors: false\n    off: no CORS headers, preflights refused')
   t.match(block('GET /public  <- route GET /public'), /\n {4}origin \*; credentials no/)
   t.match(block('GET /fn  <- route GET /fn'), /\n {4}origin a function;/)
@@ -177,7 +177,7 @@ test('explain(), printPolicies() and the inspector name where browser engines di
   t.same((await fastify.cors.explain({ method: 'PUT', url: '/short', origin: A })).notes, [])
   t.same((await fastify.cors.explain({ method: 'PUT', url: '/doc', origin: 'https://evil.example' })).notes, [], 'blocked: no notes')
   const text = fastify.cors.printPolicies()
-  t.match(text, /PUT \/doc {2}<- route PUT \/doc\n {4}.*\n {4}.*maxAge 3600\n {4}browsers differ: maxAge 3600: Safari \(WebKit\) keeps a preflight 600 s at most, then preflights again\n/)
+  t.match(text, /PUT \/doc {2}<- route PUT \/doc\n {4}.*\n {4}.*maxAge 3600; cross-origin writes [a-z ]+\n {4}browsers differ: maxAge 3600: Safari \(WebKit\) keeps a preflight 600 s at most, then preflights again\n/)
   t.match(text, /GET \/me {2}<- route GET \/me\n(?: {4}.*\n)*? {4}browsers differ: credentials: a page on another site than the API gets no cookies in Safari/)
   t.notMatch(text, /PUT \/short {2}<- route PUT \/short\n(?: {4}.*\n)*? {4}browsers differ/)
   t.ok(text.split('\n').every((line) => line.length <= 120), 'the notes wrap at 120 columns too')

@@ -211,3 +211,22 @@ test('patterns no DNS name can match are refused: a host over 253 characters, a 
   t.match(err.message, /'http:\/\/\[::ffff:127\.0\.0\.1\]:\*' has an IPv4-mapped IPv6 host, which browsers send as the IPv4 address; write 'http:\/\/127\.0\.0\.1:\*'/)
   t.match(err.message, /'http:\/\/\[::ffff:7f00:1\]:\*' has an IPv4-mapped .* write 'http:\/\/127\.0\.0\.1:\*'/)
 })
+
+test('a subdomain pattern matches at a label boundary only (regression: evil-example.com passed as a subdomain of example.com)', async (t) => {
+  // For every form of subdomain pattern: hosts that end with the suffix's text but not at a dot.
+  const forms: Array<[string, string, string[]]> = [
+    ['https://*.example.com', 'https://a.example.com', ['https://evil-example.com', 'https://myexample.com', 'https://a.evil-example.com', 'https://a.myexample.com', 'https://-example.com']],
+    ['https://*.example.com:8443', 'https://a.example.com:8443', ['https://evil-example.com:8443', 'https://myexample.com:8443']],
+    ['http://*.example.com:*', 'http://a.example.com:3000', ['http://evil-example.com:3000', 'http://myexample.com:3000']],
+    ['https://*.a.b.example.com', 'https://x.a.b.example.com', ['https://xa.b.example.com', 'https://evil-a.b.example.com', 'https://x.evila.b.example.com']]
+  ]
+  for (const [pattern, inside, outside] of forms) {
+    // Alone, and beside a second pattern of another suffix length (the other lookup path).
+    for (const origin of [[pattern], [pattern, 'https://*.other.test']]) {
+      const app = await build({ origin }, (app) => app.get('/x', ok))
+      const acao = async (o: string) => (await app.inject({ url: '/x', headers: { origin: o } })).headers['access-control-allow-origin']
+      t.equal(await acao(inside), inside, `${pattern} admits ${inside}`)
+      for (const o of outside) t.equal(await acao(o), undefined, `${pattern} refuses ${o}`)
+    }
+  }
+})
