@@ -170,7 +170,7 @@ test('routes that only read get no guard, and nor do policies that allow writes 
   t.notMatch(hooksOf('callback (POST)'), /corsWriteGuard/)
 })
 
-test("one warning per policy per interval, with the reason and the fix an upgrading app needs", async (t) => {
+test('one warning per policy per interval, with the reason and the fix an upgrading app needs', async (t) => {
   const { lines, stream } = logCapture()
   const app = Fastify({ logger: { level: 'warn', stream } })
   await app.register(cors, { origin: [TRUSTED], credentials: true })
