@@ -25,6 +25,9 @@ const CALLS = [
 
 export function buildApi (pageOrigin, logger = false) {
   const app = Fastify({ logger })
+  // What CORS does not stop: a form post from any site reaches a route unless its policy refuses
+  // cross-origin writes (crossOriginWrites, 'refuse' by default with credentials).
+  let transfers = 0
   app.register(cors, { origin: [pageOrigin], exposedHeaders: ['X-Total-Count'], maxAge: 60 })
   app.register(inspector, { prefix: '/_cors' })
   app.after(() => {
@@ -52,11 +55,22 @@ export function buildApi (pageOrigin, logger = false) {
     // Origin patterns: any port of localhost; any subdomain of localhost (not localhost itself).
     app.get('/api/tools', { cors: { origin: 'http://localhost:*' } }, async () => ({ tools: ['any port of localhost may read this'] }))
     app.get('/api/preview', { cors: { origin: 'http://*.localhost:*' } }, async () => ({ preview: 'subdomains of localhost only' }))
+    // Forms post application/x-www-form-urlencoded, which Fastify does not parse by itself.
+    app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (request, body, done) => done(null, body))
+    app.post('/api/transfer', { cors: { credentials: true } }, async () => ({ transferred: true, transfers: ++transfers }))
+    app.get('/api/transfers', async () => ({ transfers }))
   })
   return app
 }
 
-export function pageHtml (apiOrigin) {
+/** The page on another site (127.0.0.1): a form that posts to the API when the demo page asks. */
+export function otherSiteHtml (apiOrigin) {
+  return `<!doctype html><title>another site</title>
+<form id="f" method="POST" action="${apiOrigin}/api/transfer"><input name="amount" value="100"></form>
+<script>addEventListener('message', () => document.getElementById('f').submit())</script>`
+}
+
+export function pageHtml (apiOrigin, otherOrigin) {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>fastify-cors-policy demo</title>
 <style>body{font:15px system-ui,sans-serif;max-width:64rem;margin:2rem auto;padding:0 1rem}
@@ -78,6 +92,12 @@ Inspector: <a href="${apiOrigin}/_cors/">${apiOrigin}/_cors/</a>.</p>
 <input id="f-headers" placeholder="x-token: a, content-type: application/json" size="40" aria-label="request headers">
 <label><input type="checkbox" id="f-cred"> with cookies</label><button>Call</button></form>
 <div class="call" id="c-free"><span class="result" id="r-free">not run</span><div class="why" id="w-free"></div></div>
+<h2>Writes CORS does not stop</h2>
+<p>A form post needs no preflight and carries the user's cookies: CORS only hides the answer. <code>POST /api/transfer</code>
+has <code>credentials: true</code>, so its policy refuses cross-origin writes (<code>crossOriginWrites</code>) from origins it does not admit.</p>
+<div class="call"><button id="form-here">Form post from this page (an admitted origin)</button> <span class="write" id="x-here">not run</span><div class="write-why" id="y-here"></div></div>
+<div class="call"><button id="form-other">Form post from another site (${otherOrigin})</button> <span class="write" id="x-other">not run</span><div class="write-why" id="y-other"></div></div>
+<iframe name="sink" title="form answer" hidden></iframe><iframe id="other" title="another site" src="${otherOrigin}/" hidden></iframe>
 <script>
 const API = ${JSON.stringify(apiOrigin)}
 const CALLS = ${JSON.stringify(CALLS)}
@@ -124,6 +144,32 @@ async function run (call) {
       el('pre', { textContent: 'Actual response, CORS headers:\\n' + (e.actual ? lines(e.actual.headers) : '(not sent: the preflight failed)') })))
 }
 document.getElementById('run-all').addEventListener('click', async () => { for (const c of CALLS) await run(c) })
+const OTHER = ${JSON.stringify(otherOrigin)}
+const transfers = async () => (await (await fetch(API + '/api/transfers')).json()).transfers
+// Posts a form (from this page, or from the page on another site), then reads the API's counter:
+// did the handler run? Beside it, explain() for a form post from that origin.
+async function formPost (id, origin, send) {
+  const before = await transfers()
+  send()
+  let after = before
+  for (let i = 0; i < 30 && after === before; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    after = await transfers()
+  }
+  const out = document.getElementById('x-' + id)
+  out.className = 'write ' + (after > before ? 'allowed' : 'blocked')
+  out.textContent = after > before ? '✔ the handler ran (transfers: ' + after + ')' : '✘ refused with 403: the handler did not run (transfers: ' + after + ')'
+  const e = await (await fetch('/explain', { method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ kind: 'form', method: 'POST', url: '/api/transfer', origin }) })).json()
+  document.getElementById('y-' + id).replaceChildren(el('div', {}, el('b', { textContent: 'Why: ' }), e.reason),
+    ...(e.fix ? [el('div', {}, el('b', { textContent: 'Fix: ' }), e.fix)] : []))
+}
+document.getElementById('form-here').addEventListener('click', () => formPost('here', location.origin, () => {
+  const form = el('form', { method: 'POST', action: API + '/api/transfer', target: 'sink' }, el('input', { name: 'amount', value: '100' }))
+  document.body.append(form)
+  form.submit()
+}))
+document.getElementById('form-other').addEventListener('click', () => formPost('other', OTHER, () => document.getElementById('other').contentWindow.postMessage('post', OTHER)))
 document.getElementById('free').addEventListener('submit', (event) => {
   event.preventDefault()
   const headers = {}
@@ -140,6 +186,14 @@ document.getElementById('free').addEventListener('submit', (event) => {
 export async function startDemo ({ apiPort = 3000, pagePort = 3001, pageHost = 'localhost', logger = false } = {}) {
   let html = ''
   let api = null
+  let otherHtml = ''
+  // Another site: 127.0.0.1, whose origin the API's policies do not admit.
+  const other = createServer((req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
+    res.end(otherHtml)
+  })
+  await new Promise((resolve, reject) => other.once('error', reject).listen(0, '127.0.0.1', resolve))
+  const otherOrigin = `http://127.0.0.1:${other.address().port}`
   const page = createServer((req, res) => {
     if (req.method === 'POST' && req.url === '/explain') {
       let body = ''
@@ -158,10 +212,15 @@ export async function startDemo ({ apiPort = 3000, pagePort = 3001, pageHost = '
   api = buildApi(pageOrigin, logger)
   await api.listen({ port: apiPort, host: 'localhost' })
   const apiOrigin = `http://localhost:${api.server.address().port}`
-  html = pageHtml(apiOrigin)
+  html = pageHtml(apiOrigin, otherOrigin)
+  otherHtml = otherSiteHtml(apiOrigin)
   return {
     pageUrl: pageOrigin + '/',
     apiOrigin,
-    close: async () => { await api.close(); await new Promise((resolve) => page.close(resolve)) }
+    close: async () => {
+      await api.close()
+      await new Promise((resolve) => page.close(resolve))
+      await new Promise((resolve) => other.close(resolve))
+    }
   }
 }

@@ -28,6 +28,10 @@ For development only.</p>
 <label for="url">Path</label><input id="url" name="url" value="/" required>
 <label for="headers">Request headers</label><textarea id="headers" name="headers" placeholder="content-type: application/json&#10;authorization: Bearer x"></textarea>
 <label for="credentials">Credentials</label><span><input type="checkbox" id="credentials" name="credentials"> <span>fetch(..., { credentials: 'include' })</span></span>
+<label for="kind">Sent as</label><select id="kind" name="kind">
+<option value="fetch">fetch() (CORS)</option><option value="form">a form post (no preflight, cookies sent)</option>
+<option value="no-cors">fetch(..., { mode: 'no-cors' })</option><option value="beacon">navigator.sendBeacon()</option>
+<option value="websocket">new WebSocket()</option></select>
 <button type="submit" id="explain">Explain</button>
 </form>
 <div id="answer" hidden>
@@ -56,7 +60,7 @@ $('ask').addEventListener('submit', async (event) => {
     const at = line.indexOf(':')
     if (at > 0) headers[line.slice(0, at).trim()] = line.slice(at + 1).trim()
   }
-  const body = { origin: $('origin').value.trim(), method: $('method').value, url: $('url').value.trim(), headers, credentials: $('credentials').checked }
+  const body = { origin: $('origin').value.trim(), method: $('method').value, url: $('url').value.trim(), headers, credentials: $('credentials').checked, kind: $('kind').value }
   const res = await fetch(BASE + '/explain', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
   const e = await res.json()
   $('answer').hidden = false
@@ -65,8 +69,12 @@ $('ask').addEventListener('submit', async (event) => {
     $('verdict').textContent = '⚠ Could not explain: ' + (e.message || res.status)
     return
   }
-  $('verdict').className = e.allowed ? 'allowed' : 'blocked'
-  $('verdict').textContent = e.allowed ? '✔ Allowed: the page may read the response' : '✘ Blocked by the browser'
+  // A write sent without CORS: what matters is whether the handler runs (the page reads nothing).
+  const write = e.write !== undefined
+  $('verdict').className = (write ? !e.write.runs : !e.allowed) ? 'blocked' : 'allowed'
+  $('verdict').textContent = write
+    ? (e.write.runs ? "⚠ The handler runs, with the user's cookies" : '✘ Refused with 403: the handler does not run')
+    : e.allowed ? '✔ Allowed: the page may read the response' : '✘ Blocked by the browser'
   $('reason').textContent = e.reason
   $('fix').textContent = e.fix === null ? '(nothing to fix)' : e.fix
   $('notes').textContent = e.notes.length === 0 ? '(no: Chromium, Firefox and Safari do the same here)' : e.notes.join('\\n')

@@ -54,7 +54,8 @@ const inspectorPlugin: FastifyPluginAsync<InspectorOptions> = async function ins
           url: { type: 'string', minLength: 1, maxLength: 2048 },
           origin: { type: 'string', minLength: 1, maxLength: 1024 },
           headers: { type: 'object', additionalProperties: { type: 'string' } },
-          credentials: { type: 'boolean' }
+          credentials: { type: 'boolean' },
+          kind: { type: 'string', enum: ['fetch', 'form', 'no-cors', 'beacon', 'websocket'] }
         }
       }
     }

@@ -49,6 +49,19 @@ test("the demo page shows what the browser allowed and blocked, with the plugin'
     await waitFor(page, () => document.getElementById('w-free')?.textContent !== '', null)
     t.match(await text(page, '#r-free'), /^✘ blocked/)
     t.match(await text(page, '#w-free'), /Fix: add 'x-other' to allowedHeaders of route PUT \/api\/items\/:id/)
+
+    // Writes CORS does not stop: a form post from this (admitted) page runs the handler; one from
+    // the page on another site is refused before it, and the API's counter shows it did not run.
+    await click(page, '#form-here')
+    await waitFor(page, () => document.getElementById('y-here')?.textContent !== '', null)
+    // One demo serves every engine: the counter goes on from the engine before.
+    const ran = /^✔ the handler ran \(transfers: (\d+)\)/.exec(await text(page, '#x-here'))
+    t.ok(ran, 'the admitted page\'s form post ran the handler')
+    t.match(await text(page, '#y-here'), /Why: a form post \(POST \/api\/transfer\) from 'http:\/\/localhost:\d+' reaches the handler: route POST \/api\/transfer admits that origin/)
+    await click(page, '#form-other')
+    await waitFor(page, () => document.getElementById('y-other')?.textContent !== '', null)
+    t.equal(await text(page, '#x-other'), `✘ refused with 403: the handler did not run (transfers: ${ran?.[1]})`, 'the counter did not move')
+    t.match(await text(page, '#y-other'), /Why: refused with 403 before the handler: a POST from 'http:\/\/127\.0\.0\.1:\d+'.*Fix: .*crossOriginWrites: 'allow'/)
     if (process.env.DEMO_SCREENSHOT !== undefined && engine === 'chromium') await page.screenshot(process.env.DEMO_SCREENSHOT)
   })
 })
