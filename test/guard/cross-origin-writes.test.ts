@@ -288,6 +288,7 @@ test('a route that takes GET and POST: its GETs pass the guard untouched; a wsHa
   await app.ready()
   const cross = { origin: 'https://attacker.example', 'sec-fetch-site': 'cross-site' }
   t.equal((await app.inject({ method: 'GET', url: '/both', headers: cross })).statusCode, 200)
+  t.equal((await app.inject({ method: 'GET', url: '/both', headers: { ...cross, upgrade: 'h2c', connection: 'upgrade' } })).statusCode, 200, 'an upgrade to something else than a WebSocket is a GET like any other')
   t.equal((await app.inject({ method: 'POST', url: '/both', headers: cross })).statusCode, 403)
   t.equal((await app.inject({ method: 'GET', url: '/ws2', headers: { ...cross, upgrade: 'websocket', connection: 'upgrade' } })).statusCode, 403, 'an upgrade to a wsHandler route is a write')
 })
