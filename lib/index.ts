@@ -15,6 +15,7 @@ import { findUncovered } from './serve/uncovered.js'
 import { checkMerged, checkPublicSuffixes, insecureOrigins, readPolicy, regExpsOf, suffixEntries, type SuffixEntry } from './config/validate.js'
 import { loadPublicSuffixList } from './origins/origin-pattern.js'
 import { Problems } from './shared/problems.js'
+import { CorsReport } from './shared/report.js'
 import { checkBacktracking } from './origins/regexp-safety.js'
 import type { CorsOptions, CorsPolicy, OriginOption, RouteCors } from './config/schema.js'
 import { engineNotes } from './browser/engines.js'
@@ -29,6 +30,7 @@ export * as errors from './shared/errors.js'
 export { OriginSet } from './origins/origin-set.js'
 export { originLookup, type OriginLookup, type OriginLookupFunction, type OriginLookupOptions } from './origins/origin-lookup.js'
 export type { CorsTools, ExplainInput, Explanation, PolicyRow } from './explain/explain.js'
+export type { Reason, RefusedMessage, ReportOnlyMessage, ReportRow, RouteKey } from './shared/report.js'
 export * as fetchModel from './browser/fetch-model.js'
 
 declare module 'fastify' {
@@ -74,6 +76,8 @@ interface ScopeState {
    * router can hold, leave work for it. Without one, ready() takes Fastify's fast path.
    */
   readyWork: boolean
+  /** Refusals and report-only differences of every policy of the registration. */
+  readonly report: CorsReport
   /** The registration's own policy; false for `origin: false`. */
   readonly global: CompiledPolicy | false
   readonly globalPolicy: CorsPolicy
@@ -130,7 +134,7 @@ function onRoute (this: ScopedInstance, state: ScopeState, route: SeenRoute): vo
   }
   // Routes that take writes get the write guard first, before their own hooks; routes that only
   // read (and policies that do not refuse) get nothing, and pay nothing.
-  if (policy !== false && policy.refusesWrites && takesWrites(route)) {
+  if (policy !== false && (policy.refusesWrites || (policy.candidate !== null && policy.candidate !== false && policy.candidate.refusesWrites)) && takesWrites(route)) {
     const guard = state.writeGuards.get(policy) ?? writeGuard(policy)
     state.writeGuards.set(policy, guard)
     route.onRequest = [guard, ...toList(route.onRequest)] as RouteOptions['onRequest']
@@ -197,7 +201,7 @@ function routePolicy (this: FastifyInstance, state: ScopeState, declared: unknow
   const read = readPolicy(declared, label, true)
   for (const re of regExpsOf(read)) state.routeRegExps.push({ re, route: label })
   const merged = mergePolicy(state.globalPolicy, read)
-  const policy = compile(this, merged, label, state.matchers, read.maxAge)
+  const policy = compile(this, merged, label, state.matchers, read.maxAge, state.report)
   const open = suffixEntries(merged)
   if (open.length > 0) state.routePatterns.push({ policy: merged, open, route: label })
   state.last = { declared, url, policy }
@@ -209,8 +213,8 @@ function routePolicy (this: FastifyInstance, state: ScopeState, declared: unknow
  * not on each route that inherits it) and about plain-http origins trusted with credentials.
  */
 function compile (fastify: FastifyInstance, merged: CorsPolicy, label: string, matchers: Map<OriginOption, OriginMatcher>,
-  declaredMaxAge: number | undefined): CompiledPolicy | false {
-  const policy = compilePolicy(merged, label, matchers)
+  declaredMaxAge: number | undefined, report: CorsReport): CompiledPolicy | false {
+  const policy = compilePolicy(merged, label, matchers, report)
   // Engines cap the preflight cache (WebKit 600 s, Chromium 7200 s, Firefox 86400 s): a longer maxAge is not refused, but said.
   for (const note of engineNotes({ maxAge: declaredMaxAge })) fastify.log.warn(`fastify-cors-policy: ${label}: ${note}`)
   const insecure = insecureOrigins(merged)
@@ -265,11 +269,13 @@ const corsPolicy: FastifyPluginAsync<CorsOptions> = async function corsPolicy (f
   // scope; in a prefixed scope, the routes under the prefix are. An unprefixed child scope cannot
   // tell its routes from its siblings', so it cannot check.
   if (Object.getPrototypeOf(fastify) === Object.prototype || fastify.prefix !== '') findUncovered(fastify, fastify.prefix, STRATEGY)
+  const report = new CorsReport()
   const state: ScopeState = {
     fastify,
     label,
     readyWork: false,
-    global: compile(fastify, globalPolicy, label, matchers, globalPolicy.maxAge),
+    global: compile(fastify, globalPolicy, label, matchers, globalPolicy.maxAge, report),
+    report,
     globalPolicy,
     matchers,
     table,
@@ -289,7 +295,9 @@ const corsPolicy: FastifyPluginAsync<CorsOptions> = async function corsPolicy (f
     const tools: CorsTools = {
       explain: (input) => explain(fastify, state.table, state.global, label, input),
       policies: () => policies(state.table),
-      printPolicies: () => printPolicies(state.table)
+      printPolicies: () => printPolicies(state.table),
+      report: () => state.report.snapshot(),
+      clearReport: () => state.report.clear()
     }
     fastify.decorate('cors', tools)
   }

@@ -11,7 +11,7 @@ import type { CorsOptions, CorsPolicy, RegistrationOptions } from './schema.js'
 /** The policy fields, in the order they are checked and reported. */
 export const POLICY_FIELDS: Array<keyof CorsPolicy> = [
   'origin', 'credentials', 'methods', 'allowedHeaders', 'exposedHeaders', 'maxAge', 'privateNetwork',
-  'allowNullOrigin', 'originTimeout', 'optionsSuccessStatus', 'cacheControl', 'preflightContinue', 'crossOriginWrites'
+  'allowNullOrigin', 'originTimeout', 'optionsSuccessStatus', 'cacheControl', 'preflightContinue', 'crossOriginWrites', 'reportOnly'
 ]
 export const REGISTRATION_FIELDS: Array<keyof RegistrationOptions> = ['preflight', 'hideOptionsRoute', 'logLevel', 'strictPreflight', 'hook']
 export const HOOKS = ['onRequest', 'preParsing', 'preValidation', 'preHandler', 'preSerialization']
@@ -36,6 +36,7 @@ export const FIELD_CHECKS: Record<keyof CorsOptions, (value: unknown) => boolean
   cacheControl: (v) => typeof v === 'string' || integer(0)(v),
   preflightContinue: boolean,
   crossOriginWrites: (v) => v === 'refuse' || v === 'allow',
+  reportOnly: (v) => v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof RegExp),
   preflight: boolean,
   hideOptionsRoute: boolean,
   logLevel: (v) => typeof v === 'string',
@@ -58,6 +59,7 @@ export const FIELD_EXPECTS: Record<keyof CorsOptions, string> = {
   cacheControl: 'a whole number of seconds or a Cache-Control value',
   preflightContinue: 'a boolean',
   crossOriginWrites: "'refuse' or 'allow'",
+  reportOnly: 'an object of policy fields (the candidate policy)',
   preflight: 'a boolean',
   hideOptionsRoute: 'a boolean',
   logLevel: "a log level such as 'silent' or 'debug'",

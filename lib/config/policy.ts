@@ -2,6 +2,7 @@ import { compileOrigin, type OriginMatcher } from '../origins/origin.js'
 import { POLICY_FIELDS } from './fields.js'
 import type { CorsPolicy, OriginOption } from './schema.js'
 import { checkMerged } from './validate.js'
+import { CorsReport } from '../shared/report.js'
 
 /** A merged policy with every header value worked out, ready for the request path. */
 export interface CompiledPolicy {
@@ -35,6 +36,13 @@ export interface CompiledPolicy {
    * by default 'refuse' with credentials. False when the policy admits every origin: nothing to refuse.
    */
   readonly refusesWrites: boolean
+  /**
+   * The report-only candidate (`reportOnly`), compiled: evaluated beside this policy, never
+   * applied. False when it turns CORS off; null without one (then nothing is evaluated).
+   */
+  readonly candidate: CompiledPolicy | false | null
+  /** The registration's report: refusals and the candidate's differences are counted there. */
+  readonly report: CorsReport
   /** The merged policy this was compiled from (for explain() and policies()). */
   readonly source: CorsPolicy
 }
@@ -47,22 +55,36 @@ export function crossOriginWrites (policy: CorsPolicy): 'refuse' | 'allow' {
 /** Default for `originTimeout`. */
 export const ORIGIN_TIMEOUT = 5000
 
-/** Field by field: what the route names replaces the global value; the rest is inherited. */
+/**
+ * Field by field: what the route names replaces the global value; the rest is inherited. The
+ * report-only candidates merge the same way, with each other.
+ */
 export function mergePolicy (global: CorsPolicy, route: CorsPolicy): CorsPolicy {
   const merged: Record<string, unknown> = {}
   for (const field of POLICY_FIELDS) {
     const value = route[field] !== undefined ? route[field] : global[field]
     if (value !== undefined) merged[field] = value
   }
+  if (global.reportOnly !== undefined && route.reportOnly !== undefined) merged.reportOnly = mergePolicy(global.reportOnly, route.reportOnly)
   return merged as CorsPolicy
+}
+
+/** The candidate of a merged policy: its fields with the report-only ones in their place; null without one. */
+export function candidateOf (policy: CorsPolicy): CorsPolicy | null {
+  if (policy.reportOnly === undefined) return null
+  const { reportOnly, ...enforced } = policy
+  return mergePolicy(enforced, reportOnly)
 }
 
 /**
  * Compiles a checked policy. `matchers` caches one matcher per distinct `origin` value, so routes
  * that inherit the global origin share it (preflights group methods by matcher).
  */
-export function compilePolicy (policy: CorsPolicy, label: string, matchers: Map<OriginOption, OriginMatcher>): CompiledPolicy | false {
+export function compilePolicy (policy: CorsPolicy, label: string, matchers: Map<OriginOption, OriginMatcher>, report: CorsReport = new CorsReport()): CompiledPolicy | false {
   checkMerged(policy, label)
+  const proposed = candidateOf(policy)
+  // The candidate passes the same checks, named as the candidate.
+  const candidate = proposed === null ? null : compilePolicy(proposed, `${label} (reportOnly)`, matchers, report)
   const origin = policy.origin ?? '*'
   // origin: false is @fastify/cors's way of turning CORS off, as `cors: false` does.
   if (origin === false) return false
@@ -93,6 +115,8 @@ export function compilePolicy (policy: CorsPolicy, label: string, matchers: Map<
     cacheControl: typeof policy.cacheControl === 'number' ? `max-age=${policy.cacheControl}` : policy.cacheControl ?? null,
     preflightContinue: policy.preflightContinue === true,
     refusesWrites: crossOriginWrites(policy) === 'refuse' && !matcher.any,
+    candidate,
+    report,
     source: policy
   }
 }

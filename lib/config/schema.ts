@@ -40,11 +40,8 @@ export const OriginSchema: TUnsafe<OriginOption> = Type.Unsafe<OriginOption>(Typ
   OriginFunctionSchema
 ]))
 
-/**
- * One CORS policy. The global options and every route's `cors` option share this shape;
- * a route's fields replace the global ones, field by field.
- */
-export const CorsPolicySchema = Type.Object({
+/** The fields of a policy, and of its report-only candidate. */
+const PolicyFields = {
   /**
    * Which origins may read responses: `'*'`, one origin, a RegExp, a list of those, or a function.
    * `true` reflects every origin (refused with credentials); `false` turns CORS off. Default `'*'`.
@@ -82,6 +79,21 @@ export const CorsPolicySchema = Type.Object({
    * lets them through. Default: `'refuse'` with `credentials: true`, `'allow'` without.
    */
   crossOriginWrites: Type.Optional(Type.Union([Type.Literal('refuse'), Type.Literal('allow')]))
+}
+
+/**
+ * One CORS policy. The global options and every route's `cors` option share this shape;
+ * a route's fields replace the global ones, field by field.
+ */
+export const CorsPolicySchema = Type.Object({
+  ...PolicyFields,
+  /**
+   * A candidate policy, evaluated beside the enforced one and never applied: the fields it names
+   * replace the enforced policy's, and every request on which its verdict differs is reported
+   * (`app.cors.report()`, the `fastify-cors-policy:report-only` channel, an info log line). A
+   * route's `reportOnly` is merged field by field over the registration's.
+   */
+  reportOnly: Type.Optional(Type.Object(PolicyFields, { additionalProperties: false }))
 }, { additionalProperties: false })
 
 /** Options of a registration that are not part of a policy (routes cannot set them). */

@@ -150,6 +150,17 @@ export function readPolicy (input: unknown, where: string, route = false, found?
       }
     }
   }
+  if (value.reportOnly !== undefined) {
+    // The candidate is checked with the same rules, its problems named as its own.
+    const inner = new Problems(where)
+    const candidate = readPolicy(value.reportOnly, where, true, inner) as CorsPolicy
+    if (candidate.reportOnly !== undefined) {
+      inner.invalid("field 'reportOnly' cannot hold a candidate of its own")
+      delete candidate.reportOnly
+    }
+    value.reportOnly = candidate
+    problems.adopt(inner, 'reportOnly: ')
+  }
   // A caller that passes its own Problems adds the RegExp analysis's findings, then throws.
   if (found === undefined) problems.throwIfAny()
   return value
@@ -157,11 +168,16 @@ export function readPolicy (input: unknown, where: string, route = false, found?
 
 /** The well-shaped RegExps in a read policy's `origin`, for the backtracking analysis. */
 export function regExpsOf (policy: CorsPolicy): RegExp[] {
-  return originList(policy).filter((o): o is RegExp => o instanceof RegExp && regExpShapeProblem(o) === null)
+  return allOrigins(policy).filter((o): o is RegExp => o instanceof RegExp && regExpShapeProblem(o) === null)
 }
 
 function originList (policy: CorsPolicy): unknown[] {
   return Array.isArray(policy.origin) ? policy.origin : [policy.origin]
+}
+
+/** The origins of a read policy and of its report-only candidate: both are analysed. */
+function allOrigins (policy: CorsPolicy): unknown[] {
+  return policy.reportOnly === undefined ? originList(policy) : [...originList(policy), ...originList(policy.reportOnly)]
 }
 
 /** Checks a policy after merging: combinations that are unsafe or that no browser honours. */

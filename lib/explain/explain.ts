@@ -4,6 +4,7 @@ import { runOriginFunction } from '../serve/actual.js'
 import { engineNotes } from '../browser/engines.js'
 import { corsCheck, needsPreflight, preflightCheck, preflightHeaders, type PageRequest, type ResponseHeaders } from '../browser/fetch-model.js'
 import type { CompiledPolicy } from '../config/policy.js'
+import type { ReportRow } from '../shared/report.js'
 import { findEntry, policyOf, routesOf, type PathEntry, type PathTable } from '../serve/paths.js'
 import type { CorsPolicy } from '../config/schema.js'
 import { EXPLAIN_HEADER, explainSecret, FIX_HEADER, REASON_HEADER } from '../serve/preflight.js'
@@ -291,4 +292,11 @@ export interface CorsTools {
   policies (): PolicyRow[]
   /** policies() as a printable table. */
   printPolicies (): string
+  /**
+   * What the registration's policies refused, and where their report-only candidates would
+   * decide otherwise, per route and reason, with the most frequent origins. Bounded in memory.
+   */
+  report (): ReportRow[]
+  /** Forgets the report's counts (after promoting a candidate, say). */
+  clearReport (): void
 }

@@ -6,7 +6,7 @@ import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fast
 import type { CompiledPolicy } from '../config/policy.js'
 import { MAX_ORIGIN_LENGTH } from '../origins/origin.js'
 import { ORIGIN_SHAPE } from '../origins/origin-pattern.js'
-import { kDecision, runOriginFunction } from '../serve/actual.js'
+import { kDecision, kWriteRefused, routeKey, runOriginFunction } from '../serve/actual.js'
 import { LogThrottle, suppressedNote } from '../shared/log-throttle.js'
 import type { Refusal } from '../serve/fixes.js'
 
@@ -129,10 +129,31 @@ function refuse (policy: CompiledPolicy, req: WriteRequest, request: FastifyRequ
   reply.code(403).type('application/json; charset=utf-8').send(REFUSED_BODY)
 }
 
+/** Whether `policy` (enforced or candidate) refuses this write: its steps, then its trusted origins. */
+function refuses (policy: CompiledPolicy | false, req: WriteRequest, request: FastifyRequest): boolean | Promise<boolean> {
+  // A candidate that turns CORS off admits no origin; one that allows writes refuses none.
+  if (policy === false) return true
+  if (!policy.refusesWrites) return false
+  const ok = trusted(policy, req.origin, request)
+  return typeof ok === 'boolean' ? !ok : ok.then((yes) => !yes)
+}
+
+/** The report-only candidate's verdict on a write, compared with the enforced one; reported, never applied. */
+function compareCandidate (policy: CompiledPolicy, req: WriteRequest, request: FastifyRequest, refused: boolean): void {
+  const report = (would: boolean): void => {
+    if (would === refused) return
+    policy.report.differs(request, req.origin ?? '(none)', 'write', false, routeKey(request), refused ? 'refused' : 'allowed', policy.label)
+  }
+  const would = refuses(policy.candidate as CompiledPolicy | false, req, request)
+  if (typeof would === 'boolean') report(would)
+  else would.then(report, /* c8 ignore next */ () => {}) // runOriginFunction never rejects
+}
+
 /**
  * The onRequest hook of routes whose policy refuses cross-origin writes: it runs before body
  * parsing, validation, the route's own hooks and its handler, and answers 403 for a write a
- * browser sent from an origin the policy does not admit.
+ * browser sent from an origin the policy does not admit. On routes whose policy allows writes but
+ * whose report-only candidate refuses them, it only reports what the candidate would refuse.
  */
 export function writeGuard (policy: CompiledPolicy): (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => void {
   return function corsWriteGuard (request, reply, done) {
@@ -146,15 +167,18 @@ export function writeGuard (policy: CompiledPolicy): (request: FastifyRequest, r
       done()
       return
     }
-    const ok = trusted(policy, req.origin, request)
-    if (typeof ok === 'boolean') {
-      if (ok) done()
-      else refuse(policy, req, request, reply)
-      return
+    const decided = (refused: boolean): void => {
+      if (policy.candidate !== null) compareCandidate(policy, req, request, refused)
+      if (!refused) {
+        done()
+        return
+      }
+      policy.report.refused(request, req.origin ?? '(none)', 'write', false, routeKey(request))
+      ;(reply as unknown as { [kWriteRefused]?: true })[kWriteRefused] = true
+      refuse(policy, req, request, reply)
     }
-    ok.then((yes) => {
-      if (yes) done()
-      else refuse(policy, req, request, reply)
-    }, /* c8 ignore next */ done) // runOriginFunction never rejects; kept so a bug cannot hang the request
+    const refused = refuses(policy, req, request)
+    if (typeof refused === 'boolean') decided(refused)
+    else refused.then(decided, /* c8 ignore next */ done) // runOriginFunction never rejects; kept so a bug cannot hang the request
   }
 }

@@ -6,6 +6,9 @@ import type { CompiledPolicy } from '../config/policy.js'
 import { addVary } from './vary.js'
 import { LogThrottle, suppressedNote } from '../shared/log-throttle.js'
 import { listen, thenableOf, type Box } from '../shared/settle.js'
+import type { Reason, RouteKey } from '../shared/report.js'
+import { MAX_ORIGIN_LENGTH } from '../origins/origin.js'
+import { ORIGIN_SHAPE } from '../origins/origin-pattern.js'
 
 /**
  * What the route's origin function answered in onRequest, for onSend: a request decoration,
@@ -103,8 +106,43 @@ export function runOriginFunction (policy: CompiledPolicy, origin: string, reque
   })
 }
 
+/** The route a request was judged for, as reports name it: its pattern, never the raw URL. */
+export function routeKey (request: FastifyRequest): RouteKey {
+  return { method: request.method, url: request.routeOptions.url ?? '(no route)' }
+}
+
+/** 'invalid' for an Origin no browser sends (malformed, too long); 'origin' for one the policy does not admit. */
+export function originReason (origin: string): Reason {
+  return origin === 'null' || (origin.length <= MAX_ORIGIN_LENGTH && ORIGIN_SHAPE.test(origin)) ? 'origin' : 'invalid'
+}
+
+/**
+ * The report-only candidate's verdict on an actual request's origin, compared with the enforced
+ * one: differences are reported, the response is not touched. An origin function's answer comes
+ * later; nothing waits for it.
+ */
+function compareCandidate (policy: CompiledPolicy, request: FastifyRequest, origin: string, allowed: boolean): void {
+  const candidate = policy.candidate as CompiledPolicy | false
+  const report = (would: boolean): void => {
+    if (would !== allowed) policy.report.differs(request, origin, originReason(origin), false, routeKey(request), allowed ? 'allowed' : 'refused', policy.label)
+  }
+  if (candidate === false || candidate.matcher.fn === null) {
+    report(candidate !== false && candidate.matcher.test(origin))
+    return
+  }
+  const answer = runOriginFunction(candidate, origin, request)
+  if (typeof answer === 'boolean') report(answer)
+  else answer.then(report, /* c8 ignore next */ () => {}) // runOriginFunction never rejects
+}
+
+/** Set on the reply of a write the guard refused: that request is reported once, as a refused write. */
+export const kWriteRefused = Symbol('fastify-cors-policy.writeRefused')
+
 function applyActual (policy: CompiledPolicy, request: FastifyRequest, reply: FastifyReply, origin: string, allowed: boolean): void {
+  const reported = (reply as unknown as { [kWriteRefused]?: true })[kWriteRefused] === true
+  if (policy.candidate !== null && !reported) compareCandidate(policy, request, origin, allowed)
   if (!allowed) {
+    if (!reported) policy.report.refused(request, origin, originReason(origin), false, routeKey(request))
     // Pino says whether debug lines are wanted: then a denial costs no strings. (Loggers without
     // isLevelEnabled get the line, as before.)
     if ((request.log as { isLevelEnabled?: (level: string) => boolean }).isLevelEnabled?.('debug') === false) return
@@ -124,6 +162,7 @@ function applyActual (policy: CompiledPolicy, request: FastifyRequest, reply: Fa
 export function sendHeaders (policy: CompiledPolicy, request: FastifyRequest, reply: FastifyReply, payload: unknown, done: OnSendDone): void {
   if (policy.public) {
     // Same answer for every origin (and for none, so shared caches can keep one copy).
+    if (policy.candidate !== null && request.headers.origin !== undefined) compareCandidate(policy, request, request.headers.origin, true)
     reply.header('access-control-allow-origin', '*')
     if (policy.exposeHeaders !== null) reply.header('access-control-expose-headers', policy.exposeHeaders)
     done(null, payload)

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { IncomingMessage } from 'node:http'
-import { runOriginFunction } from './actual.js'
+import { originReason, runOriginFunction } from './actual.js'
+import type { Reason } from '../shared/report.js'
 import { findEntry, policyOf, routesOf, sharedOf, type PathEntry, type PathTable } from './paths.js'
 import type { CompiledList, CompiledPolicy } from '../config/policy.js'
 import { corsOff, headerRefused, methodRefused, noRoute, originRefused, privateNetworkRefused, requestHeadersTooLong, type Refusal } from './fixes.js'
@@ -165,16 +166,48 @@ function autoMethods (entry: PathEntry, policy: CompiledPolicy, origin: string, 
  */
 export const MAX_REQUEST_HEADERS = 4096
 
+/** A refused preflight's reason, fix, and kind (the report's and the events' `reason`). */
+interface Failure extends Refusal { kind: Reason }
+
 /** Why a preflight from an allowed origin fails on the method, a header or private network access; null if it does not. */
-function failure (policy: CompiledPolicy, method: string, raw: string | undefined, privateNetwork: boolean): Refusal | null {
-  if (policy.methodSet !== null && !policy.methodSet.has(method) && !SAFELISTED_METHODS.has(method)) return methodRefused(policy, method)
-  if (raw !== undefined && raw.length > MAX_REQUEST_HEADERS) return requestHeadersTooLong(raw.length, MAX_REQUEST_HEADERS)
+function failure (policy: CompiledPolicy, method: string, raw: string | undefined, privateNetwork: boolean): Failure | null {
+  if (policy.methodSet !== null && !policy.methodSet.has(method) && !SAFELISTED_METHODS.has(method)) return { ...methodRefused(policy, method), kind: 'method' }
+  if (raw !== undefined && raw.length > MAX_REQUEST_HEADERS) return { ...requestHeadersTooLong(raw.length, MAX_REQUEST_HEADERS), kind: 'invalid' }
   if (raw !== undefined && policy.allowHeaderList !== null) {
     const refused = refusedHeader(raw, policy.allowHeaderList)
-    if (refused !== null) return headerRefused(policy, refused)
+    if (refused !== null) return { ...headerRefused(policy, refused), kind: 'headers' }
   }
-  if (privateNetwork && !policy.privateNetwork) return privateNetworkRefused(policy)
+  if (privateNetwork && !policy.privateNetwork) return { ...privateNetworkRefused(policy), kind: 'private-network' }
   return null
+}
+
+/**
+ * The report-only candidate's verdict on a preflight, compared with the enforced one (`enforced`:
+ * the reason it refused, or null): differences are reported; the answer is not touched.
+ */
+function compareCandidate (policy: CompiledPolicy, entry: PathEntry, request: FastifyRequest, origin: string, method: string, enforced: Reason | null): void {
+  const candidate = policy.candidate as CompiledPolicy | false
+  const raw = request.headers['access-control-request-headers']
+  const privateNetwork = request.headers['access-control-request-private-network'] === 'true'
+  const decide = (admitted: boolean): void => {
+    const would = !admitted ? originReason(origin) : failure(candidate as CompiledPolicy, method, raw, privateNetwork)?.kind ?? null
+    if ((would === null) === (enforced === null)) return
+    policy.report.differs(request, origin, (would ?? enforced) as Reason, true, { method, url: entry.url }, enforced === null ? 'allowed' : 'refused', policy.label)
+  }
+  if (candidate === false || candidate.matcher.fn === null) {
+    decide(candidate !== false && candidate.matcher.test(origin))
+    return
+  }
+  const answer = runOriginFunction(candidate, origin, request)
+  if (typeof answer === 'boolean') decide(answer)
+  else answer.then(decide, /* c8 ignore next */ () => {}) // runOriginFunction never rejects
+}
+
+/** A refusal of the enforced policy: counted, published, the candidate compared; then the answer. */
+function refuse (policy: CompiledPolicy, entry: PathEntry, request: FastifyRequest, reply: FastifyReply, origin: string, method: string, why: Failure): void {
+  policy.report.refused(request, origin, why.kind, true, { method, url: entry.url })
+  if (policy.candidate !== null) compareCandidate(policy, entry, request, origin, method, why.kind)
+  deny(request, reply, why)
 }
 
 /**
@@ -198,9 +231,10 @@ function approve (entry: PathEntry, policy: CompiledPolicy, request: FastifyRequ
     const allowHeaders = policy.allowHeaders ?? (raw === undefined || raw.length > MAX_REQUEST_HEADERS ? '' : echoHeaders(raw))
     if (allowHeaders !== '') reply.header('access-control-allow-headers', allowHeaders)
     if (failed !== null) {
-      deny(request, reply, failed)
+      refuse(policy, entry, request, reply, origin, method, failed)
       return
     }
+    if (policy.candidate !== null) compareCandidate(policy, entry, request, origin, method, null)
     if (policy.maxAge !== null) reply.header('access-control-max-age', policy.maxAge)
     if (privateNetwork) reply.header('access-control-allow-private-network', 'true')
     if (policy.cacheControl !== null) reply.header('cache-control', policy.cacheControl)
@@ -235,11 +269,11 @@ export function preflightHook (strict: boolean): (request: FastifyRequest, reply
       deny(request, reply, corsOff(method, entry.url))
     } else if (policy.matcher.fn === null) {
       if (policy.matcher.test(origin)) approve(entry, policy, request, reply, origin, method, done)
-      else deny(request, reply, originRefused(policy, origin))
+      else refuse(policy, entry, request, reply, origin, method, { ...originRefused(policy, origin), kind: originReason(origin) })
     } else {
       const next = (ok: boolean): void => {
         if (ok) approve(entry, policy, request, reply, origin, method, done)
-        else deny(request, reply, originRefused(policy, origin))
+        else refuse(policy, entry, request, reply, origin, method, { ...originRefused(policy, origin), kind: originReason(origin) })
       }
       const result = runOriginFunction(policy, origin, request)
       if (typeof result === 'boolean') next(result)

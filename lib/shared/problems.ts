@@ -20,6 +20,11 @@ export class Problems {
   /** An allow-list entry no browser sends. */
   origin (text: string): void { this.found.push({ kind: FST_CORS_INVALID_ORIGIN, text }) }
 
+  /** Takes another's problems, each prefixed (a policy's `reportOnly` candidate: 'reportOnly: '). */
+  adopt (other: Problems, prefix: string): void {
+    for (const p of other.found) this.found.push({ kind: p.kind, text: prefix + p.text })
+  }
+
   /** Throws one error naming every problem, one per line; nothing when there is none. */
   throwIfAny (): void {
     // Every registration calls this; the rest is outside, so it is compiled only when it throws.
