@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net'
 import { build as buildPublic } from '../examples/public-api.mjs'
 import { build as buildFirstParty } from '../examples/first-party.mjs'
 import { build as buildService } from '../examples/shared-policy/service.js'
+import { build as buildMetrics } from '../examples/metrics.mjs'
 import { corsHeaders, preflight } from './helpers.js'
 
 test('public API: readable by any page over a real socket; the admin route has no CORS', async (t) => {
@@ -45,4 +46,25 @@ test('shared policies: typed named policies, partners from CORS_ORIGINS checked 
   await t.rejects(buildService({ CORS_ORIGINS: 'https://a.partner.com/' }),
     { code: 'FST_CORS_INVALID_ORIGIN', message: /CORS_ORIGINS: origin 'https:\/\/a\.partner\.com\/' is not what a browser sends .* use 'https:\/\/a\.partner\.com'/ })
   await t.rejects(buildService({}), { message: /CORS_ORIGINS: field 'origin' is an empty list/ })
+})
+
+test('metrics: refusals and report-only differences become prom-client counters labelled by route and reason, never origin', async (t) => {
+  const app = await buildMetrics()
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  t.teardown(() => app.close())
+  await app.inject({ url: '/items', headers: { origin: 'https://old.example.com' } })
+  await app.inject({ url: '/items', headers: { origin: 'https://old.example.com' } })
+  await app.inject({ method: 'OPTIONS', url: '/items/7', headers: { origin: 'https://evil.example', 'access-control-request-method': 'PUT' } })
+  await app.inject({ method: 'PUT', url: '/items/7', headers: { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' } })
+  const text = await new Promise<string>((resolve, reject) => {
+    get({ port: (app.server.address() as AddressInfo).port, host: '127.0.0.1', path: '/metrics' }, (res) => {
+      let body = ''
+      res.on('data', (chunk) => { body += chunk })
+      res.on('end', () => resolve(body))
+    }).on('error', reject)
+  })
+  t.match(text, /cors_report_only_total\{reason="origin",route="GET \/items",outcome="would_refuse"\} 2/)
+  t.match(text, /cors_refused_total\{reason="origin",route="PUT \/items\/:id"\} 1/)
+  t.match(text, /cors_refused_total\{reason="write",route="PUT \/items\/:id"\} 1/)
+  t.notMatch(text, /example\.com|evil/, 'no origin in any label')
 })

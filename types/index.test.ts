@@ -159,3 +159,14 @@ const written = await app.cors.explain({ kind: 'form', method: 'POST', url: '/x'
 expectType<boolean | undefined>(written.write?.runs)
 // @ts-expect-error an unknown kind
 await app.cors.explain({ kind: 'iframe', method: 'POST', url: '/x', origin: 'https://a.com' })
+
+// reportOnly: a candidate with the policy's own fields (typed the same), and the report.
+await app.register(cors, { origin: ['https://a.com', 'https://old.a.com'], reportOnly: { origin: ['https://a.com'], crossOriginWrites: 'refuse' } })
+app.put('/z', { cors: { reportOnly: { allowedHeaders: ['content-type'] } } }, handler)
+// @ts-expect-error a typo inside the candidate is a compile error too
+app.put('/w', { cors: { reportOnly: { orgin: ['https://a.com'] } } }, handler)
+// @ts-expect-error a candidate holds no candidate
+await app.register(cors, { reportOnly: { reportOnly: {} } })
+const rows = app.cors.report()
+expectType<number>(rows[0].reportOnly.wouldRefuse)
+expectType<'origin' | 'method' | 'headers' | 'private-network' | 'write' | 'invalid'>(rows[0].reason)
