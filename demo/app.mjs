@@ -47,7 +47,10 @@ export function buildApi (pageOrigin, logger = false) {
       return [{ id: 7, name: 'lamp' }]
     })
     app.get('/api/items/:id', async (request) => ({ id: request.params.id }))
-    app.put('/api/items/:id', { cors: { allowedHeaders: ['content-type', 'x-token'] } }, async (request) => ({ updated: request.params.id, body: request.body }))
+    // A change being rehearsed: the candidate drops X-Token. Nothing changes for the page; the
+    // report (below on the page, and in the inspector) counts what the candidate would refuse.
+    app.put('/api/items/:id', { cors: { allowedHeaders: ['content-type', 'x-token'], reportOnly: { allowedHeaders: ['content-type'] } } },
+      async (request) => ({ updated: request.params.id, body: request.body }))
     app.patch('/api/items/:id', async (request) => ({ patched: request.params.id }))
     app.delete('/api/items/:id', { cors: { origin: 'https://admin.example.com' } }, async () => ({ deleted: true }))
     app.get('/api/internal', { cors: false }, async () => ({ secret: 'server-to-server only' }))
@@ -97,6 +100,11 @@ Inspector: <a href="${apiOrigin}/_cors/">${apiOrigin}/_cors/</a>.</p>
 has <code>credentials: true</code>, so its policy refuses cross-origin writes (<code>crossOriginWrites</code>) from origins it does not admit.</p>
 <div class="call"><button id="form-here">Form post from this page (an admitted origin)</button> <span class="write" id="x-here">not run</span><div class="write-why" id="y-here"></div></div>
 <div class="call"><button id="form-other">Form post from another site (${otherOrigin})</button> <span class="write" id="x-other">not run</span><div class="write-why" id="y-other"></div></div>
+<h2>A change being rehearsed</h2>
+<p><code>PUT /api/items/:id</code> has a report-only candidate that drops <code>X-Token</code> from <code>allowedHeaders</code>:
+it changes no answer, and the report counts each request it would refuse. Run the calls above, then look.</p>
+<button id="show-report">Show the report</button>
+<pre id="report">(not loaded)</pre>
 <iframe name="sink" title="form answer" hidden></iframe><iframe id="other" title="another site" src="${otherOrigin}/" hidden></iframe>
 <script>
 const API = ${JSON.stringify(apiOrigin)}
@@ -164,6 +172,12 @@ async function formPost (id, origin, send) {
   document.getElementById('y-' + id).replaceChildren(el('div', {}, el('b', { textContent: 'Why: ' }), e.reason),
     ...(e.fix ? [el('div', {}, el('b', { textContent: 'Fix: ' }), e.fix)] : []))
 }
+document.getElementById('show-report').addEventListener('click', async () => {
+  const rows = await (await fetch('/report')).json()
+  document.getElementById('report').textContent = rows.map((r) => r.route.method + ' ' + r.route.url + ' (' + r.reason + '): refused ' + r.refused +
+    ', the candidate would refuse ' + r.reportOnly.wouldRefuse + ' and allow ' + r.reportOnly.wouldAllow + '; origins: ' +
+    r.origins.map((o) => o.origin + ' ×' + o.count).join(', ')).join('\\n') || '(nothing refused, no difference)'
+})
 document.getElementById('form-here').addEventListener('click', () => formPost('here', location.origin, () => {
   const form = el('form', { method: 'POST', action: API + '/api/transfer', target: 'sink' }, el('input', { name: 'amount', value: '100' }))
   document.body.append(form)
@@ -195,6 +209,10 @@ export async function startDemo ({ apiPort = 3000, pagePort = 3001, pageHost = '
   await new Promise((resolve, reject) => other.once('error', reject).listen(0, '127.0.0.1', resolve))
   const otherOrigin = `http://127.0.0.1:${other.address().port}`
   const page = createServer((req, res) => {
+    if (req.method === 'GET' && req.url === '/report') {
+      api.inject({ url: '/_cors/report' }).then((r) => { res.writeHead(r.statusCode, { 'content-type': 'application/json' }); res.end(r.body) })
+      return
+    }
     if (req.method === 'POST' && req.url === '/explain') {
       let body = ''
       req.on('data', (chunk) => { body += chunk })

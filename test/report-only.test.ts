@@ -157,3 +157,10 @@ test("a route's reportOnly merges field by field over the registration's", async
   const rows = api.cors.report().map((r) => [r.reason, r.reportOnly.wouldRefuse, r.origins[0].origin])
   t.same(rows.sort(), [['headers', 1, A], ['origin', 1, B]], "the route's candidate: the registration's origins and its own headers")
 })
+
+test("explain()'s own preflights are not counted in the report", async (t) => {
+  const api = await app({ origin: [A], reportOnly: { origin: false } })
+  await api.cors.explain({ method: 'PUT', url: '/items/7', origin: C, headers: { 'content-type': 'application/json' } })
+  await api.cors.explain({ method: 'PUT', url: '/items/7', origin: A, headers: { 'content-type': 'application/json' } })
+  t.same(api.cors.report(), [])
+})

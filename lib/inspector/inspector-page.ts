@@ -15,6 +15,7 @@ button{font:inherit;padding:.3rem .9rem;grid-column:2;justify-self:start}
 #verdict{font-size:1.15rem;font-weight:700;margin:.8rem 0}
 .allowed{color:#0a6b0a}.blocked{color:#a40000}
 dt{font-weight:600;margin-top:.5rem}dd{margin:0 0 0 1rem}
+table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;padding:.2rem .4rem;text-align:left;vertical-align:top}
 </style></head><body>
 <h1>CORS inspector</h1>
 <p>What a browser would do with a request to this app, worked out by <code>fastify.cors.explain()</code>:
@@ -48,10 +49,36 @@ For development only.</p>
 </div>
 <h2>Routes and their effective policies</h2>
 <pre id="policies">loading…</pre>
+<h2>Report: refusals, and where a report-only candidate would decide otherwise</h2>
+<p><button id="refresh-report" type="button">Refresh</button> Counts since the app started (or <code>clearReport()</code>), per route and reason, with the most frequent origins.</p>
+<table id="report"><thead><tr><th>Route</th><th>Reason</th><th>Refused</th><th>Candidate would refuse</th><th>Candidate would allow</th><th>Origins</th></tr></thead><tbody></tbody></table>
 <script>
 const BASE = ${JSON.stringify(base)}
 const $ = (id) => document.getElementById(id)
 fetch(BASE + '/policies').then((r) => r.text()).then((text) => { $('policies').textContent = text || '(no routes)' })
+async function showReport () {
+  const rows = await (await fetch(BASE + '/report')).json()
+  const body = $('report').tBodies[0]
+  body.replaceChildren()
+  for (const r of rows) {
+    const tr = document.createElement('tr')
+    const origins = r.origins.map((o) => o.origin + ' (' + o.count + ')').join(', ') + (r.otherOrigins > 0 ? ', others (' + r.otherOrigins + ')' : '')
+    for (const cell of [r.route.method + ' ' + r.route.url, r.reason, r.refused, r.reportOnly.wouldRefuse, r.reportOnly.wouldAllow, origins]) {
+      const td = document.createElement('td')
+      td.textContent = String(cell)
+      tr.append(td)
+    }
+    body.append(tr)
+  }
+  if (rows.length === 0) {
+    const td = document.createElement('td')
+    td.colSpan = 6
+    td.textContent = '(nothing refused, no difference)'
+    body.append(document.createElement('tr')).append(td)
+  }
+}
+showReport()
+$('refresh-report').addEventListener('click', showReport)
 const lines = (headers) => Object.entries(headers).map(([k, v]) => k + ': ' + v).join('\\n') || '(none)'
 $('ask').addEventListener('submit', async (event) => {
   event.preventDefault()

@@ -41,6 +41,8 @@ const inspectorPlugin: FastifyPluginAsync<InspectorOptions> = async function ins
     const blocks = tools.printPolicies().split(/\n(?=\S)/)
     return reply.type('text/plain; charset=utf-8').send(blocks.filter((b) => !b.split(' ')[1].startsWith(base + '/')).join('\n'))
   })
+  // The report (refusals and report-only differences) without the inspector's own routes.
+  fastify.get(`${base}/report`, ROUTE, async () => tools.report().filter((row) => !row.route.url.startsWith(base + '/')))
   fastify.post<{ Body: ExplainInput }>(`${base}/explain`, {
     ...ROUTE,
     schema: {

@@ -85,7 +85,7 @@ function storeSet (this: PreflightStore, value: string, store: Stored): void {
 
 function deny (request: FastifyRequest, reply: FastifyReply, { reason, fix }: Refusal): FastifyReply {
   request.log.debug({ origin: request.headers.origin, reason, fix }, `fastify-cors-policy: preflight denied: ${reason}; fix: ${fix}`)
-  if (secret !== undefined && request.headers[EXPLAIN_HEADER] === secret) reply.header(REASON_HEADER, reason).header(FIX_HEADER, fix)
+  if (explaining(request)) reply.header(REASON_HEADER, reason).header(FIX_HEADER, fix)
   // 204, not 403: the browser then reports the real cause (no Allow-Origin, or the refused
   // method or header) instead of a misleading "preflight did not have HTTP ok status".
   return reply.code(204).send()
@@ -203,10 +203,17 @@ function compareCandidate (policy: CompiledPolicy, entry: PathEntry, request: Fa
   else answer.then(decide, /* c8 ignore next */ () => {}) // runOriginFunction never rejects
 }
 
+/** explain()'s own preflight (it carries this process's secret): answered, never counted. */
+function explaining (request: FastifyRequest): boolean {
+  return secret !== undefined && request.headers[EXPLAIN_HEADER] === secret
+}
+
 /** A refusal of the enforced policy: counted, published, the candidate compared; then the answer. */
 function refuse (policy: CompiledPolicy, entry: PathEntry, request: FastifyRequest, reply: FastifyReply, origin: string, method: string, why: Failure): void {
-  policy.report.refused(request, origin, why.kind, true, { method, url: entry.url })
-  if (policy.candidate !== null) compareCandidate(policy, entry, request, origin, method, why.kind)
+  if (!explaining(request)) {
+    policy.report.refused(request, origin, why.kind, true, { method, url: entry.url })
+    if (policy.candidate !== null) compareCandidate(policy, entry, request, origin, method, why.kind)
+  }
   deny(request, reply, why)
 }
 
@@ -234,7 +241,7 @@ function approve (entry: PathEntry, policy: CompiledPolicy, request: FastifyRequ
       refuse(policy, entry, request, reply, origin, method, failed)
       return
     }
-    if (policy.candidate !== null) compareCandidate(policy, entry, request, origin, method, null)
+    if (policy.candidate !== null && !explaining(request)) compareCandidate(policy, entry, request, origin, method, null)
     if (policy.maxAge !== null) reply.header('access-control-max-age', policy.maxAge)
     if (privateNetwork) reply.header('access-control-allow-private-network', 'true')
     if (policy.cacheControl !== null) reply.header('cache-control', policy.cacheControl)

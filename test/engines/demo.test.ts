@@ -50,6 +50,11 @@ test("the demo page shows what the browser allowed and blocked, with the plugin'
     t.match(await text(page, '#r-free'), /^✘ blocked/)
     t.match(await text(page, '#w-free'), /Fix: add 'x-other' to allowedHeaders of route PUT \/api\/items\/:id/)
 
+    // The rehearsed change: PUT with X-Token was allowed, and the report says the candidate would refuse it.
+    await click(page, '#show-report')
+    await waitFor(page, () => document.getElementById('report')?.textContent?.includes('PUT') === true, null)
+    t.match(await text(page, '#report'), /PUT \/api\/items\/:id \(headers\): refused \d+, the candidate would refuse [1-9]\d* and allow 0; origins: http:\/\/localhost:\d+ ×\d+/)
+
     // Writes CORS does not stop: a form post from this (admitted) page runs the handler; one from
     // the page on another site is refused before it, and the API's counter shows it did not run.
     await click(page, '#form-here')

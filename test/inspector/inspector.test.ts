@@ -52,3 +52,17 @@ test('a prefix of its own; refuses production unless told, and needs the plugin 
   const alone = Fastify()
   await t.rejects(alone.register(inspector).ready(), /fastify-cors-policy/)
 })
+
+test('the inspector serves the report, without its own routes', async (t) => {
+  const api = Fastify()
+  await api.register(cors, { origin: [A, 'https://old.example.com'], reportOnly: { origin: [A] } })
+  await api.register(inspector)
+  api.get('/items', ok)
+  await api.ready()
+  await api.inject({ url: '/items', headers: { origin: 'https://old.example.com' } })
+  await api.inject({ url: '/_cors/', headers: { origin: 'https://old.example.com' } })
+  const rows = (await api.inject({ url: '/_cors/report' })).json()
+  t.same(rows, [{ route: { method: 'GET', url: '/items' }, reason: 'origin', refused: 0, reportOnly: { wouldRefuse: 1, wouldAllow: 0 }, origins: [{ origin: 'https://old.example.com', count: 1 }], otherOrigins: 0 }])
+  const page = (await api.inject({ url: '/_cors/' })).body
+  t.match(page, /<table id="report">/)
+})
