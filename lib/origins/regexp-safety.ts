@@ -260,17 +260,19 @@ function cost (re: RegExp, attack: Attack): string {
   const ratio = ms / Math.max(before, 1e-3)
   const shape = ORIGIN_SHAPE.test(input) ? '' : ' (this one is not origin-shaped, so the shape guard stops it, but others are)'
   const shown = `the Origin ${written(attack, repeat, input)} (${input.length} characters) took ${ms.toFixed(0)} ms to test here`
-  // Half the repetitions: a polynomial's time falls by 2^degree, an exponential's far more.
-  const half = timed(re, attackString(attack, Math.max(1, repeat >> 1)))
-  const degree = Math.max(2, Math.round(Math.log2(ms / Math.max(half, 1e-3))))
+  // A quarter of the repetitions: a polynomial's time falls by 4^degree, an exponential's far
+  // more. Timed, so an estimate: the fastest of three runs, over a factor of 4 rather than 2, so
+  // a busy machine moves it less.
+  const quarter = Math.min(...[0, 1, 2].map(() => timed(re, attackString(attack, Math.max(1, repeat >> 2)))))
+  const degree = Math.max(2, Math.round(Math.log(ms / Math.max(quarter, 1e-3)) / Math.log(4)))
   // One pump more than doubles a polynomial's time only below a few repetitions; a "degree" past
   // 6 at these lengths is no polynomial either.
   if (ms >= 1 && repeat >= 6 && (ratio >= 1.5 || degree > 6)) {
     return `it can backtrack exponentially, so one crafted Origin can block the server: ${shown}, and each added '${attack.pump}' ` +
       `multiplies it by about ${Math.max(ratio, 1.5).toFixed(1)} (ten more: about ${duration(ms * Math.max(ratio, 1.5) ** 10)})${shape}`
   }
-  return `it can backtrack in time polynomial of degree ${degree} (measured here), so long Origins cost far more than their length: ${shown}, ` +
-    `and time grows with the length to the power ${degree} (at 1,024 characters: about ${duration(ms * (1024 / input.length) ** degree)})${shape}`
+  return `it can backtrack in polynomial time (about degree ${degree}, as measured here), so long Origins cost far more than their length: ${shown}, ` +
+    `and time grows with about the length to the power ${degree} (at 1,024 characters: about ${duration(ms * (1024 / input.length) ** degree)})${shape}`
 }
 
 function instead (re: RegExp): string {
