@@ -21,7 +21,7 @@ export const SUBDOMAIN = 'https://shop.example.com'
 const HEADERS = ['content-type', 'x-token']
 
 /**
- * scenario: basic | credentials | many | list | regex | pattern | pattern-list | function | lookup | scale:<n> (static
+ * scenario: basic | subscribed | candidate | credentials | many | list | regex | pattern | pattern-list | function | lookup | scale:<n> (static
  * paths) | pscale:<n> (paths with a parameter). What @fastify/cors cannot express (a pattern), it
  * gets in its own form: the equivalent RegExp; for `lookup`, a callback over the same Set.
  */
@@ -39,6 +39,8 @@ function globalPolicy (kind, scenario, plugin) {
     const tenants = new Set([...LIST, SUBDOMAIN])
     return { origin: own ? plugin.originLookup((origin) => tenants.has(origin)) : (origin, cb) => cb(null, tenants.has(origin)) }
   }
+  // A report-only candidate that admits the same origin: its evaluation is the whole cost.
+  if (scenario === 'candidate') return own ? { origin: [ALLOWED], reportOnly: { origin: [ALLOWED] } } : { origin: [ALLOWED] }
   // Credentials: writes from origins the policy does not admit are refused (crossOriginWrites' default).
   if (scenario === 'credentials') return { origin: [ALLOWED], credentials: true }
   return { origin: [ALLOWED] }
@@ -54,6 +56,12 @@ const handler = async () => ({ ok: true })
 
 export async function build (kind, scenario, logger = false) {
   const plugin = kind in loaders ? await loaders[kind]() : null
+  // One subscriber on each of the plugin's channels, doing nothing: what subscribing costs.
+  if (scenario === 'subscribed') {
+    const { subscribe } = await import('node:diagnostics_channel')
+    subscribe('fastify-cors-policy:refused', () => {})
+    subscribe('fastify-cors-policy:report-only', () => {})
+  }
   const app = Fastify({ logger })
   const policy = { ...globalPolicy(kind, scenario, plugin), allowedHeaders: HEADERS, exposedHeaders: ['x-total'], maxAge: 600 }
   if (kind === 'policy') await app.register(plugin.default, policy)

@@ -12,6 +12,10 @@ export const WORKLOADS = [
   { name: 'GET, no Origin', scenario: 'basic', request: { method: 'GET', path: '/items', headers: {} } },
   { name: 'GET, denied origin', scenario: 'basic', request: { method: 'GET', path: '/items', headers: { origin: 'https://evil.example.net' } } },
   { name: 'preflight PUT, 2 headers', scenario: 'basic', request: preflight('/items') },
+  // Observability: one subscriber on each channel; a report-only candidate beside the policy.
+  { name: 'GET, denied origin, one subscriber', scenario: 'subscribed', request: { method: 'GET', path: '/items', headers: { origin: 'https://evil.example.net' } } },
+  { name: 'GET, allowed origin, report-only candidate', scenario: 'candidate', request: { method: 'GET', path: '/items', headers: { origin: ALLOWED } } },
+  { name: 'GET, denied origin, report-only candidate', scenario: 'candidate', request: { method: 'GET', path: '/items', headers: { origin: 'https://evil.example.net' } } },
   // The write guard: on PUT routes of a policy with credentials only; GET routes have no guard.
   { name: 'GET, allowed origin, credentials', scenario: 'credentials', request: { method: 'GET', path: '/items', headers: { origin: ALLOWED, 'sec-fetch-site': 'cross-site' } } },
   { name: 'PUT, allowed origin, credentials', scenario: 'credentials', request: { method: 'PUT', path: '/items', headers: { origin: ALLOWED, 'sec-fetch-site': 'cross-site' } } },
