@@ -131,9 +131,8 @@ function refuse (policy: CompiledPolicy, req: WriteRequest, request: FastifyRequ
 
 /** Whether `policy` (enforced or candidate) refuses this write: its steps, then its trusted origins. */
 function refuses (policy: CompiledPolicy | false, req: WriteRequest, request: FastifyRequest): boolean | Promise<boolean> {
-  // A candidate that turns CORS off admits no origin; one that allows writes refuses none.
-  if (policy === false) return true
-  if (!policy.refusesWrites) return false
+  // A candidate that turns CORS off guards no write, as `cors: false` does; nor does one that allows writes.
+  if (policy === false || !policy.refusesWrites) return false
   const ok = trusted(policy, req.origin, request)
   return typeof ok === 'boolean' ? !ok : ok.then((yes) => !yes)
 }
