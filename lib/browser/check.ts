@@ -249,8 +249,8 @@ function names (engines: readonly EngineName[]): string {
   return engines.length === 1 ? engines[0] : `${engines.slice(0, -1).join(', ')} and ${engines[engines.length - 1]}`
 }
 
-/** The shared verdict, or which engines decide what when they disagree. */
-function summary (engines: readonly EngineName[], verdicts: CheckReport['engines']): string {
+/** The shared verdict, or which engines decide what when they disagree (no two profiles do today). */
+export function summary (engines: readonly EngineName[], verdicts: CheckReport['engines']): string {
   const groups = new Map<string, EngineName[]>()
   for (const engine of engines) {
     const verdict = (verdicts[engine] as EngineReport).verdict
@@ -259,7 +259,6 @@ function summary (engines: readonly EngineName[], verdicts: CheckReport['engines
   if (groups.size === 1) return [...groups.keys()][0]
   // No two profiles in engines.ts decide differently today (each difference measured so far is a
   // note, not a verdict); kept so that a profile which does is reported by engine, not hidden.
-  /* c8 ignore next */
   return 'engines disagree: ' + [...groups].map(([verdict, which]) => `${names(which)}: ${verdict}`).join('; ')
 }
 

@@ -6,7 +6,7 @@ import fastifyCors from '@fastify/cors'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import cors from '../../lib/index.js'
-import { check, CheckError, networkError } from '../../lib/browser/check.js'
+import { check, CheckError, networkError, summary } from '../../lib/browser/check.js'
 import { main } from '../../lib/browser/cli.js'
 
 const PAGE = 'https://app.example.com'
@@ -232,4 +232,11 @@ test('sites come from the Public Suffix List, private domains included: a page o
   const { port } = server.address() as AddressInfo
   const report = await check({ url: `http://127.0.0.1:${port}/x`, origin: 'http://a.b.github.io', credentials: true })
   t.match(report.notes, [/^the page \(http:\/\/b\.github\.io\) is on another site than http:\/\/127\.0\.0\.1/], 'github.io is a public suffix: the site is b.github.io')
+})
+
+test('engines that disagree on a verdict are named, each with its own (no profile does so today: the summary is held to it here)', async (t) => {
+  const report = (verdict: string) => ({ allowed: verdict === 'allowed', verdict }) as never
+  t.equal(summary(['chromium', 'firefox', 'webkit'], { chromium: report('allowed'), firefox: report('allowed'), webkit: report('blocked: x') }),
+    'engines disagree: chromium and firefox: allowed; webkit: blocked: x')
+  t.equal(summary(['chromium', 'webkit'], { chromium: report('allowed'), webkit: report('allowed') }), 'allowed')
 })
