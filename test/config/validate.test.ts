@@ -77,8 +77,13 @@ test('allow-list origins must be what a browser sends, with the value to use ins
 })
 
 test('valid origins of every shape are accepted', async (t) => {
-  const app = await build({ origin: ['https://a.com', 'http://localhost:3000', 'chrome-extension://abcdef', 'null', /^https:\/\/b\.com$/], allowNullOrigin: true })
-  t.ok(app)
+  const app = await build({ origin: ['https://a.com', 'http://localhost:3000', 'chrome-extension://abcdef', 'null', /^https:\/\/b\.com$/], allowNullOrigin: true },
+    (app) => app.get('/x', async () => 'x'))
+  // Each shape is not only accepted but admitted.
+  for (const origin of ['https://a.com', 'http://localhost:3000', 'chrome-extension://abcdef', 'null', 'https://b.com']) {
+    t.equal((await app.inject({ url: '/x', headers: { origin } })).headers['access-control-allow-origin'], origin, origin)
+  }
+  t.equal((await app.inject({ url: '/x', headers: { origin: 'https://c.com' } })).headers['access-control-allow-origin'], undefined)
 })
 
 test('RegExps with the g or y flag match every request, as in @fastify/cors (a stateful test() would fail every other one)', async (t) => {
