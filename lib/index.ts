@@ -344,7 +344,7 @@ const corsPolicy: FastifyPluginAsync<CorsOptions> = async function corsPolicy (f
       }
     }
     if (policy === undefined || policy === false) done(null, payload)
-    else sendHeaders(policy, request, reply, payload, done)
+    else sendHeaders(policy, request, reply, payload, done, config.url)
   })
 }
 

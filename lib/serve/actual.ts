@@ -121,10 +121,10 @@ export function originReason (origin: string): Reason {
  * one: differences are reported, the response is not touched. An origin function's answer comes
  * later; nothing waits for it.
  */
-function compareCandidate (policy: CompiledPolicy, request: FastifyRequest, origin: string, allowed: boolean): void {
+function compareCandidate (policy: CompiledPolicy, request: FastifyRequest, url: string, origin: string, allowed: boolean): void {
   const candidate = policy.candidate as CompiledPolicy | false
   const report = (would: boolean): void => {
-    if (would !== allowed) policy.report.differs(request, origin, originReason(origin), false, routeKey(request), allowed ? 'allowed' : 'refused', policy.label)
+    if (would !== allowed) policy.report.differs(request, origin, originReason(origin), false, { method: request.method, url }, allowed ? 'allowed' : 'refused', policy.label)
   }
   if (candidate === false || candidate.matcher.fn === null) {
     report(candidate !== false && candidate.matcher.test(origin))
@@ -138,11 +138,11 @@ function compareCandidate (policy: CompiledPolicy, request: FastifyRequest, orig
 /** Set on the reply of a write the guard refused: that request is reported once, as a refused write. */
 export const kWriteRefused = Symbol('fastify-cors-policy.writeRefused')
 
-function applyActual (policy: CompiledPolicy, request: FastifyRequest, reply: FastifyReply, origin: string, allowed: boolean): void {
+function applyActual (policy: CompiledPolicy, request: FastifyRequest, reply: FastifyReply, url: string, origin: string, allowed: boolean): void {
   const reported = (reply as unknown as { [kWriteRefused]?: true })[kWriteRefused] === true
-  if (policy.candidate !== null && !reported) compareCandidate(policy, request, origin, allowed)
+  if (policy.candidate !== null && !reported) compareCandidate(policy, request, url, origin, allowed)
   if (!allowed) {
-    if (!reported) policy.report.refused(request, origin, originReason(origin), false, routeKey(request))
+    if (!reported) policy.report.refused(request, origin, originReason(origin), false, { method: request.method, url })
     // Pino says whether debug lines are wanted: then a denial costs no strings. (Loggers without
     // isLevelEnabled get the line, as before.)
     if ((request.log as { isLevelEnabled?: (level: string) => boolean }).isLevelEnabled?.('debug') === false) return
@@ -159,10 +159,10 @@ function applyActual (policy: CompiledPolicy, request: FastifyRequest, reply: Fa
  * Puts `policy`'s headers on an actual (non-preflight) response. Runs in onSend, so it covers
  * every response that leaves: handler results, errors, replies sent early by other hooks.
  */
-export function sendHeaders (policy: CompiledPolicy, request: FastifyRequest, reply: FastifyReply, payload: unknown, done: OnSendDone): void {
+export function sendHeaders (policy: CompiledPolicy, request: FastifyRequest, reply: FastifyReply, payload: unknown, done: OnSendDone, url = '(no route)'): void {
   if (policy.public) {
     // Same answer for every origin (and for none, so shared caches can keep one copy).
-    if (policy.candidate !== null && request.headers.origin !== undefined) compareCandidate(policy, request, request.headers.origin, true)
+    if (policy.candidate !== null && request.headers.origin !== undefined) compareCandidate(policy, request, url, request.headers.origin, true)
     reply.header('access-control-allow-origin', '*')
     if (policy.exposeHeaders !== null) reply.header('access-control-expose-headers', policy.exposeHeaders)
     done(null, payload)
@@ -175,25 +175,25 @@ export function sendHeaders (policy: CompiledPolicy, request: FastifyRequest, re
     return
   }
   if (policy.matcher.fn === null) {
-    applyActual(policy, request, reply, origin, policy.matcher.test(origin))
+    applyActual(policy, request, reply, url, origin, policy.matcher.test(origin))
     done(null, payload)
     return
   }
   const decision = (request as unknown as Decided)[kDecision]
   if (decision?.policy === policy) {
-    applyActual(policy, request, reply, origin, decision.allowed)
+    applyActual(policy, request, reply, url, origin, decision.allowed)
     done(null, payload)
     return
   }
   // onRequest did not run for this policy (another hook replied first, or this is a 404).
   const result = runOriginFunction(policy, origin, request)
   if (typeof result === 'boolean') {
-    applyActual(policy, request, reply, origin, result)
+    applyActual(policy, request, reply, url, origin, result)
     done(null, payload)
     return
   }
   result.then((ok) => {
-    applyActual(policy, request, reply, origin, ok)
+    applyActual(policy, request, reply, url, origin, ok)
     done(null, payload)
   }, /* c8 ignore next */ done) // runOriginFunction never rejects; kept so a bug cannot hang the reply
 }
