@@ -270,6 +270,8 @@ const corsPolicy: FastifyPluginAsync<CorsOptions> = async function corsPolicy (f
   // tell its routes from its siblings', so it cannot check.
   if (Object.getPrototypeOf(fastify) === Object.prototype || fastify.prefix !== '') findUncovered(fastify, fastify.prefix, STRATEGY)
   const report = new CorsReport()
+  report.counting = read.report === true
+  report.declared = read.report !== undefined
   const state: ScopeState = {
     fastify,
     label,

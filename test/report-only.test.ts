@@ -199,3 +199,23 @@ test("a write from another site without Origin is reported under '(none)'", asyn
   await api.inject({ method: 'POST', url: '/items', headers: { 'sec-fetch-site': 'cross-site', 'content-type': 'text/plain' }, payload: 'x' })
   t.same(api.cors.report().map((r) => [r.reason, r.reportOnly.wouldRefuse, r.origins]), [['write', 1, [{ origin: '(none)', count: 1 }]]])
 })
+
+test("refusals are counted with `report: true` or a candidate, and only published otherwise (a refused request then costs nothing more)", async (t) => {
+  const quiet = await app({ origin: [A] })
+  await quiet.inject({ url: '/items', headers: { origin: C } })
+  t.same(quiet.cors.report(), [], 'no candidate, no report option: nothing counted')
+  const counted = await app({ origin: [A], report: true })
+  await counted.inject({ url: '/items', headers: { origin: C } })
+  t.same(counted.cors.report().map((r) => [r.reason, r.refused]), [['origin', 1]])
+  const off = await app({ origin: [A, B], report: false, reportOnly: { origin: [A] } })
+  await off.inject({ url: '/items', headers: { origin: C } })
+  await off.inject({ url: '/items', headers: { origin: B } })
+  t.same(off.cors.report().map((r) => [r.reason, r.refused, r.reportOnly.wouldRefuse]), [['origin', 0, 1]], 'report: false: differences only')
+  const seen: unknown[] = []
+  const onRefused = (m: unknown) => seen.push(m)
+  diagnostics.subscribe('fastify-cors-policy:refused', onRefused)
+  await quiet.inject({ url: '/items', headers: { origin: C } })
+  diagnostics.unsubscribe('fastify-cors-policy:refused', onRefused)
+  t.equal(seen.length, 1, 'a subscriber gets the event without counting')
+  t.same(quiet.cors.report(), [])
+})

@@ -13,7 +13,7 @@ export const POLICY_FIELDS: Array<keyof CorsPolicy> = [
   'origin', 'credentials', 'methods', 'allowedHeaders', 'exposedHeaders', 'maxAge', 'privateNetwork',
   'allowNullOrigin', 'originTimeout', 'optionsSuccessStatus', 'cacheControl', 'preflightContinue', 'crossOriginWrites', 'reportOnly'
 ]
-export const REGISTRATION_FIELDS: Array<keyof RegistrationOptions> = ['preflight', 'hideOptionsRoute', 'logLevel', 'strictPreflight', 'hook']
+export const REGISTRATION_FIELDS: Array<keyof RegistrationOptions> = ['preflight', 'hideOptionsRoute', 'logLevel', 'strictPreflight', 'report', 'hook']
 export const HOOKS = ['onRequest', 'preParsing', 'preValidation', 'preHandler', 'preSerialization']
 
 const boolean = (v: unknown): boolean => typeof v === 'boolean'
@@ -41,6 +41,7 @@ export const FIELD_CHECKS: Record<keyof CorsOptions, (value: unknown) => boolean
   hideOptionsRoute: boolean,
   logLevel: (v) => typeof v === 'string',
   strictPreflight: boolean,
+  report: boolean,
   hook: (v) => HOOKS.includes(v as string)
 }
 
@@ -64,5 +65,6 @@ export const FIELD_EXPECTS: Record<keyof CorsOptions, string> = {
   hideOptionsRoute: 'a boolean',
   logLevel: "a log level such as 'silent' or 'debug'",
   strictPreflight: 'a boolean',
+  report: 'a boolean',
   hook: `one of ${HOOKS.map((h) => `'${h}'`).join(', ')}`
 }

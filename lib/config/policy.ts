@@ -85,6 +85,8 @@ export function compilePolicy (policy: CorsPolicy, label: string, matchers: Map<
   const proposed = candidateOf(policy)
   // The candidate passes the same checks, named as the candidate.
   const candidate = proposed === null ? null : compilePolicy(proposed, `${label} (reportOnly)`, matchers, report)
+  // A change is being rehearsed: its report counts the refusals too, to compare with.
+  if (candidate !== null && !report.declared) report.counting = true
   const origin = policy.origin ?? '*'
   // origin: false is @fastify/cors's way of turning CORS off, as `cors: false` does.
   if (origin === false) return false

@@ -111,6 +111,12 @@ export const RegistrationSchema = Type.Object({
    */
   strictPreflight: Type.Optional(Type.Boolean()),
   /**
+   * Count the policies' refusals in `app.cors.report()`. Default: on when a policy of the
+   * registration has a `reportOnly` candidate (a change is being rehearsed), off otherwise, so a
+   * refused request costs nothing more than before. The channels' events need no counting.
+   */
+  report: Type.Optional(Type.Boolean()),
+  /**
    * Accepted from @fastify/cors for compatibility, with no effect: headers are always set in
    * onSend (every response, errors and 404s included) and preflights answered in onRequest.
    */

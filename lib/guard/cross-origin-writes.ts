@@ -172,7 +172,7 @@ export function writeGuard (policy: CompiledPolicy): (request: FastifyRequest, r
         done()
         return
       }
-      policy.report.refused(request, req.origin ?? '(none)', 'write', false, routeKey(request))
+      if (policy.report.wanted) policy.report.refused(request, req.origin ?? '(none)', 'write', false, routeKey(request))
       ;(reply as unknown as { [kWriteRefused]?: true })[kWriteRefused] = true
       refuse(policy, req, request, reply)
     }

@@ -142,7 +142,7 @@ function applyActual (policy: CompiledPolicy, request: FastifyRequest, reply: Fa
   const reported = (reply as unknown as { [kWriteRefused]?: true })[kWriteRefused] === true
   if (policy.candidate !== null && !reported) compareCandidate(policy, request, url, origin, allowed)
   if (!allowed) {
-    if (!reported) policy.report.refused(request, origin, originReason(origin), false, { method: request.method, url })
+    if (!reported && policy.report.wanted) policy.report.refused(request, origin, originReason(origin), false, { method: request.method, url })
     // Pino says whether debug lines are wanted: then a denial costs no strings. (Loggers without
     // isLevelEnabled get the line, as before.)
     if ((request.log as { isLevelEnabled?: (level: string) => boolean }).isLevelEnabled?.('debug') === false) return

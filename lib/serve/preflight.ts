@@ -211,7 +211,7 @@ function explaining (request: FastifyRequest): boolean {
 /** A refusal of the enforced policy: counted, published, the candidate compared; then the answer. */
 function refuse (policy: CompiledPolicy, entry: PathEntry, request: FastifyRequest, reply: FastifyReply, origin: string, method: string, why: Failure): void {
   if (!explaining(request)) {
-    policy.report.refused(request, origin, why.kind, true, { method, url: entry.url })
+    if (policy.report.wanted) policy.report.refused(request, origin, why.kind, true, { method, url: entry.url })
     if (policy.candidate !== null) compareCandidate(policy, entry, request, origin, method, why.kind)
   }
   deny(request, reply, why)

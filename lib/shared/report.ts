@@ -75,6 +75,13 @@ interface Tally extends ReportRow {
  * app's own), TOP_ORIGINS origins per row; everything else is a number.
  */
 export class CorsReport {
+  /**
+   * Whether refusals are counted: the registration's `report`, or on as soon as a policy has a
+   * report-only candidate. Off, a refusal costs a channel check and nothing else.
+   */
+  counting = false
+  /** The registration said `report` itself: a candidate does not turn counting on. */
+  declared = false
   private readonly rows = new Map<string, Tally>()
   private logged = new Set<string>()
   private logUntil = 0
@@ -111,11 +118,18 @@ export class CorsReport {
     counts.set(origin, { count: min + 1, error: min })
   }
 
-  /** A refusal of the enforced policy: counted, and published when someone subscribes. */
+  /** Whether a refusal is wanted: counted, or published to a subscriber. Callers ask before building its fields. */
+  get wanted (): boolean {
+    return this.counting || refusedChannel.hasSubscribers
+  }
+
+  /** A refusal of the enforced policy: counted (when counting), and published when someone subscribes. */
   refused (request: FastifyRequest, origin: string, reason: Reason, preflight: boolean, route: RouteKey): void {
-    const row = this.row(route, reason)
-    row.refused++
-    this.count(row, origin)
+    if (this.counting) {
+      const row = this.row(route, reason)
+      row.refused++
+      this.count(row, origin)
+    }
     if (refusedChannel.hasSubscribers) {
       refusedChannel.publish({ request, origin, reason, preflight, route, disposition: 'enforce' } satisfies RefusedMessage)
     }
