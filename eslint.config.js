@@ -7,7 +7,7 @@ import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescrip
 const STAGES = ['shared', 'browser', 'origins', 'config', 'serve', 'guard', 'explain', 'inspector']
 
 export default [
-  ...neostandard({ ts: true, ignores: ['dist/**', 'coverage/**', '.tap/**', 'node_modules/**'] }),
+  ...neostandard({ ts: true, ignores: ['dist/**', 'coverage/**', '.tap/**', 'node_modules/**', '.stryker-tmp/**', 'reports/**'] }),
   {
     files: ['lib/**/*.ts'],
     plugins: { 'import-x': importX },

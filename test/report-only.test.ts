@@ -200,7 +200,7 @@ test("a write from another site without Origin is reported under '(none)'", asyn
   t.same(api.cors.report().map((r) => [r.reason, r.reportOnly.wouldRefuse, r.origins]), [['write', 1, [{ origin: '(none)', count: 1 }]]])
 })
 
-test("refusals are counted with `report: true` or a candidate, and only published otherwise (a refused request then costs nothing more)", async (t) => {
+test('refusals are counted with `report: true` or a candidate, and only published otherwise (a refused request then costs nothing more)', async (t) => {
   const quiet = await app({ origin: [A] })
   await quiet.inject({ url: '/items', headers: { origin: C } })
   t.same(quiet.cors.report(), [], 'no candidate, no report option: nothing counted')
