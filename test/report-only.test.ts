@@ -219,3 +219,11 @@ test('refusals are counted with `report: true` or a candidate, and only publishe
   t.equal(seen.length, 1, 'a subscriber gets the event without counting')
   t.same(quiet.cors.report(), [])
 })
+
+test('a candidate that would allow a write the enforced policy refuses is reported as such, beside the counted refusal', async (t) => {
+  const api = await app({ origin: [A], credentials: true, reportOnly: { crossOriginWrites: 'allow' } })
+  const res = await api.inject({ method: 'POST', url: '/items', headers: { origin: C, 'sec-fetch-site': 'cross-site', 'content-type': 'text/plain' }, payload: 'x' })
+  t.equal(res.statusCode, 403, 'still refused for real')
+  await api.inject({ method: 'POST', url: '/items', headers: { 'sec-fetch-site': 'cross-site', 'content-type': 'text/plain' }, payload: 'x' })
+  t.same(api.cors.report().map((r) => [r.reason, r.refused, r.reportOnly.wouldAllow, r.origins.map((o) => o.origin)]), [['write', 2, 2, [C, '(none)']]])
+})

@@ -106,9 +106,9 @@ export function runOriginFunction (policy: CompiledPolicy, origin: string, reque
   })
 }
 
-/** The route a request was judged for, as reports name it: its pattern, never the raw URL. */
+/** The route a request was judged for, as reports name it: its pattern, never the raw URL. For route hooks, which always have one. */
 export function routeKey (request: FastifyRequest): RouteKey {
-  return { method: request.method, url: request.routeOptions.url ?? '(no route)' }
+  return { method: request.method, url: request.routeOptions.url as string }
 }
 
 /** 'invalid' for an Origin no browser sends (malformed, too long); 'origin' for one the policy does not admit. */
