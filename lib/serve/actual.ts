@@ -117,22 +117,27 @@ export function originReason (origin: string): Reason {
 }
 
 /**
- * The report-only candidate's verdict on an actual request's origin, compared with the enforced
- * one: differences are reported, the response is not touched. An origin function's answer comes
- * later; nothing waits for it.
+ * Whether `policy` admits `origin`, handed to `then` at once, or when an origin function settles.
+ * A candidate that turns CORS off (false) admits none. Nothing waits for it.
  */
-function compareCandidate (policy: CompiledPolicy, request: FastifyRequest, url: string, origin: string, allowed: boolean): void {
-  const candidate = policy.candidate as CompiledPolicy | false
-  const report = (would: boolean): void => {
-    if (would !== allowed) policy.report.differs(request, origin, originReason(origin), false, { method: request.method, url }, allowed ? 'allowed' : 'refused', policy.label)
-  }
-  if (candidate === false || candidate.matcher.fn === null) {
-    report(candidate !== false && candidate.matcher.test(origin))
+export function withAdmission (policy: CompiledPolicy | false, origin: string, request: FastifyRequest, then: (admitted: boolean) => void): void {
+  if (policy === false || policy.matcher.fn === null) {
+    then(policy !== false && policy.matcher.test(origin))
     return
   }
-  const answer = runOriginFunction(candidate, origin, request)
-  if (typeof answer === 'boolean') report(answer)
-  else answer.then(report, /* c8 ignore next */ () => {}) // runOriginFunction never rejects
+  const answer = runOriginFunction(policy, origin, request)
+  if (typeof answer === 'boolean') then(answer)
+  else answer.then(then, /* c8 ignore next */ () => {}) // runOriginFunction never rejects
+}
+
+/**
+ * The report-only candidate's verdict on an actual request's origin, compared with the enforced
+ * one: differences are reported, the response is not touched.
+ */
+function compareCandidate (policy: CompiledPolicy, request: FastifyRequest, url: string, origin: string, allowed: boolean): void {
+  withAdmission(policy.candidate as CompiledPolicy | false, origin, request, (would) => {
+    if (would !== allowed) policy.report.differs(request, origin, originReason(origin), false, { method: request.method, url }, allowed ? 'allowed' : 'refused', policy.label)
+  })
 }
 
 /** Set on the reply of a write the guard refused: that request is reported once, as a refused write. */

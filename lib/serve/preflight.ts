@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { IncomingMessage } from 'node:http'
-import { originReason, runOriginFunction } from './actual.js'
+import { originReason, runOriginFunction, withAdmission } from './actual.js'
 import type { Reason } from '../shared/report.js'
 import { findEntry, policyOf, routesOf, sharedOf, type PathEntry, type PathTable } from './paths.js'
 import type { CompiledList, CompiledPolicy } from '../config/policy.js'
@@ -189,18 +189,11 @@ function compareCandidate (policy: CompiledPolicy, entry: PathEntry, request: Fa
   const candidate = policy.candidate as CompiledPolicy | false
   const raw = request.headers['access-control-request-headers']
   const privateNetwork = request.headers['access-control-request-private-network'] === 'true'
-  const decide = (admitted: boolean): void => {
+  withAdmission(candidate, origin, request, (admitted) => {
     const would = !admitted ? originReason(origin) : failure(candidate as CompiledPolicy, method, raw, privateNetwork)?.kind ?? null
     if ((would === null) === (enforced === null)) return
     policy.report.differs(request, origin, (would ?? enforced) as Reason, true, { method, url: entry.url }, enforced === null ? 'allowed' : 'refused', policy.label)
-  }
-  if (candidate === false || candidate.matcher.fn === null) {
-    decide(candidate !== false && candidate.matcher.test(origin))
-    return
-  }
-  const answer = runOriginFunction(candidate, origin, request)
-  if (typeof answer === 'boolean') decide(answer)
-  else answer.then(decide, /* c8 ignore next */ () => {}) // runOriginFunction never rejects
+  })
 }
 
 /** explain()'s own preflight (it carries this process's secret): answered, never counted. */
