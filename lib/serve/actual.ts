@@ -143,11 +143,14 @@ function compareCandidate (policy: CompiledPolicy, request: FastifyRequest, url:
 /** Set on the reply of a write the guard refused: that request is reported once, as a refused write. */
 export const kWriteRefused = Symbol('fastify-cors-policy.writeRefused')
 
+/** The write guard refused this request and reported it: its 403's headers are not a second event. */
+const writeRefused = (reply: FastifyReply): boolean => (reply as unknown as { [kWriteRefused]?: true })[kWriteRefused] === true
+
 function applyActual (policy: CompiledPolicy, request: FastifyRequest, reply: FastifyReply, url: string, origin: string, allowed: boolean): void {
-  const reported = (reply as unknown as { [kWriteRefused]?: true })[kWriteRefused] === true
-  if (policy.candidate !== null && !reported) compareCandidate(policy, request, url, origin, allowed)
+  // Most requests have no candidate and are allowed: they read no more than before.
+  if (policy.candidate !== null && !writeRefused(reply)) compareCandidate(policy, request, url, origin, allowed)
   if (!allowed) {
-    if (!reported && policy.report.wanted) policy.report.refused(request, origin, originReason(origin), false, { method: request.method, url })
+    if (policy.report.wanted && !writeRefused(reply)) policy.report.refused(request, origin, originReason(origin), false, { method: request.method, url })
     // Pino says whether debug lines are wanted: then a denial costs no strings. (Loggers without
     // isLevelEnabled get the line, as before.)
     if ((request.log as { isLevelEnabled?: (level: string) => boolean }).isLevelEnabled?.('debug') === false) return
