@@ -11,10 +11,10 @@
 export const STARTUP = [
   // lib/index.ts
   'corsPolicy', 'onRoute', 'addRoute', 'routePolicy', 'declaredPolicy', 'routeLabel', 'compile', 'toList',
-  'corsPreflightScope', 'atReady', 'checkAtReady', 'decorateDecision',
+  'corsPreflightScope', 'atReady', 'checkAtReady', 'decorateDecision', 'takesWrites',
   // lib/config/
   'readPolicy', 'fromFastifyCors', 'checkMerged', 'mergePolicy', 'compilePolicy', 'regExpsOf',
-  'suffixEntries', 'insecureOrigins', 'originList', 'stateless',
+  'suffixEntries', 'insecureOrigins', 'originList', 'allOrigins', 'stateless', 'candidateOf', 'crossOriginWrites',
   // lib/origins/
   'checkOriginEntry', 'plainlySerialised', 'compileOrigin', 'fromCallback',
   // lib/serve/
