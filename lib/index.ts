@@ -19,7 +19,7 @@ import { CorsReport } from './shared/report.js'
 import { checkBacktracking } from './origins/regexp-safety.js'
 import type { CorsOptions, CorsPolicy, OriginOption, RouteCors } from './config/schema.js'
 import { engineNotes } from './browser/engines.js'
-import { SAFE_METHODS, writeGuard } from './guard/cross-origin-writes.js'
+import { guardsWrites, SAFE_METHODS, writeGuard } from './guard/cross-origin-writes.js'
 
 // Types only: the TypeBox schemas are in the `fastify-cors-policy/schema` sub-path, so importing
 // the plugin does not load TypeBox.
@@ -134,7 +134,7 @@ function onRoute (this: ScopedInstance, state: ScopeState, route: SeenRoute): vo
   }
   // Routes that take writes get the write guard first, before their own hooks; routes that only
   // read (and policies that do not refuse) get nothing, and pay nothing.
-  if (policy !== false && (policy.refusesWrites || (policy.candidate !== null && policy.candidate !== false && policy.candidate.refusesWrites)) && takesWrites(route)) {
+  if (policy !== false && guardsWrites(policy) && takesWrites(route)) {
     const guard = state.writeGuards.get(policy) ?? writeGuard(policy)
     state.writeGuards.set(policy, guard)
     route.onRequest = [guard, ...toList(route.onRequest)] as RouteOptions['onRequest']

@@ -11,7 +11,7 @@
 export const STARTUP = [
   // lib/index.ts
   'corsPolicy', 'onRoute', 'addRoute', 'routePolicy', 'declaredPolicy', 'routeLabel', 'compile', 'toList',
-  'corsPreflightScope', 'atReady', 'checkAtReady', 'decorateDecision', 'takesWrites',
+  'corsPreflightScope', 'atReady', 'checkAtReady', 'decorateDecision', 'takesWrites', 'guardsWrites',
   // lib/config/
   'readPolicy', 'fromFastifyCors', 'checkMerged', 'mergePolicy', 'compilePolicy', 'regExpsOf',
   'suffixEntries', 'insecureOrigins', 'originList', 'allOrigins', 'stateless', 'candidateOf', 'crossOriginWrites',

@@ -129,6 +129,11 @@ function refuse (policy: CompiledPolicy, req: WriteRequest, request: FastifyRequ
   reply.code(403).type('application/json; charset=utf-8').send(REFUSED_BODY)
 }
 
+/** Whether a policy's routes that take writes need the guard: it refuses them, or its report-only candidate would. */
+export function guardsWrites (policy: CompiledPolicy): boolean {
+  return policy.refusesWrites || (policy.candidate !== null && policy.candidate !== false && policy.candidate.refusesWrites)
+}
+
 /** Whether `policy` (enforced or candidate) refuses this write: its steps, then its trusted origins. */
 function refuses (policy: CompiledPolicy | false, req: WriteRequest, request: FastifyRequest): boolean | Promise<boolean> {
   // A candidate that turns CORS off guards no write, as `cors: false` does; nor does one that allows writes.
