@@ -108,18 +108,35 @@ function coldCount (code) {
   }
 }
 
+// Counts move between runs of the same process (by up to 65 million for one row, see
+// bench/README.md), so each row runs BENCH_COLD_RUNS times, the rows in turn, and prints its range.
+const COLD_RUNS = Number(process.env.BENCH_COLD_RUNS ?? 3)
+
 if (process.env.BENCH_COLD !== '0') {
-  console.log(`node ${process.version}; callgrind; cold start: whole processes, instructions (millions)\n`)
-  console.log('| process | instructions | beyond Fastify | ratio to Fastify\'s own |')
-  console.log('| --- | ---: | ---: | ---: |')
-  const counts = COLD.map(([name, code]) => [name, coldCount(code)])
-  const node = coldCount('')
+  console.log(`node ${process.version}; callgrind; cold start: whole processes, instructions (millions), ${COLD_RUNS} runs each, rows in turn\n`)
+  const rounds = []
+  for (let r = 0; r < COLD_RUNS; r++) rounds.push([...COLD.map(([, code]) => coldCount(code)), coldCount('')])
   const m = (x) => (x / 1e6).toFixed(1)
-  for (const [name, count] of counts) {
-    const base = name.startsWith('import') ? counts[0][1] : counts[3][1]
-    const own = base - node
-    console.log(`| ${name} | ${m(count)} | ${name === counts[0][0] || name === counts[3][0] ? `(Fastify: ${m(own)} beyond an empty node)` : m(count - base)} | ` +
-      `${name === counts[0][0] || name === counts[3][0] ? '' : ((count - base) / own).toFixed(3)} |`)
+  const range = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[0] === s.at(-1) ? m(s[0]) : `${m(s[0])} to ${m(s.at(-1))}` }
+  const ratios = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[0].toFixed(3) === s.at(-1).toFixed(3) ? s[0].toFixed(3) : `${s[0].toFixed(3)} to ${s.at(-1).toFixed(3)}` }
+  const node = COLD.length
+  console.log('| process | instructions | beyond Fastify (same round) | ratio to Fastify\'s own |')
+  console.log('| --- | ---: | ---: | ---: |')
+  COLD.forEach(([name], i) => {
+    const base = name.startsWith('import') ? 0 : 3
+    const all = rounds.map((round) => round[i])
+    if (i === base) {
+      console.log(`| ${name} | ${range(all)} | (Fastify: ${range(rounds.map((round) => round[i] - round[node]))} beyond an empty node) | |`)
+      return
+    }
+    const beyond = rounds.map((round) => round[i] - round[base])
+    console.log(`| ${name} | ${range(all)} | ${range(beyond)} | ${ratios(rounds.map((round, r) => beyond[r] / (round[base] - round[node])))} |`)
+  })
+  // The two plugins, round by round: an order is claimed only if every round agrees.
+  for (const [mine, theirs] of [[1, 2], [4, 5], [6, 7]]) {
+    const diff = rounds.map((round) => round[mine] - round[theirs])
+    const verdict = diff.every((d) => d > 0) ? 'this plugin costs more in every round' : diff.every((d) => d < 0) ? 'this plugin costs less in every round' : 'the order changes between rounds: no order claimed'
+    console.log(`\n${COLD[mine][0]} minus ${COLD[theirs][0]}: ${range(diff)} million (${verdict})`)
   }
   console.log('')
 }

@@ -53,7 +53,7 @@ function distance (a: string, b: string): number {
 
 function suggest (key: string): string {
   const lower = key.toLowerCase()
-  const best = OPTION_FIELDS.find((f) => f.toLowerCase() === lower || distance(f.toLowerCase(), lower) <= 2)
+  const best = OPTION_FIELDS.find((f) => distance(f.toLowerCase(), lower) <= 2)
   return best === undefined ? `known fields: ${POLICY_FIELDS.join(', ')}` : `did you mean '${best}'?`
 }
 
