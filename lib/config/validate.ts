@@ -19,9 +19,12 @@ const CALLBACK_STYLE = /^(?:async\s*)?(?:function\s*[\w$]*\s*)?\(\s*[\w$]+\s*,\s
 /** Methods a page can never send (Fetch standard, forbidden method). */
 const FORBIDDEN_METHODS = new Set(['CONNECT', 'TRACE', 'TRACK'])
 
-/** Request headers the browser sets itself (Fetch standard, forbidden request-header), lowercase. */
-const FORBIDDEN_REQUEST_HEADERS = new Set(['accept-charset', 'accept-encoding', 'access-control-request-headers',
-  'access-control-request-method', 'connection', 'content-length', 'cookie', 'cookie2', 'date', 'dnt', 'expect',
+/**
+ * Request headers the browser sets itself (Fetch standard, forbidden request-header), lowercase;
+ * its two Access-Control-Request-* names are refused with every Access-Control-* name instead.
+ */
+const FORBIDDEN_REQUEST_HEADERS = new Set(['accept-charset', 'accept-encoding',
+  'connection', 'content-length', 'cookie', 'cookie2', 'date', 'dnt', 'expect',
   'host', 'keep-alive', 'origin', 'referer', 'set-cookie', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'via'])
 
 /** RFC 9110 token: what a method or header name may be made of. */
