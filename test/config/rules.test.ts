@@ -237,3 +237,9 @@ test('the schemas describe the instances TypeBox has no kind for', async (t) => 
   t.match(JSON.stringify(OriginSchema), '"description":"a RegExp"')
   t.match(JSON.stringify(OriginSchema), '"description":"an OriginSet"')
 })
+
+test('a subdomain pattern under the app\'s own domain, with credentials, starts without a warning', async (t) => {
+  const log = logCapture()
+  await build({ origin: 'https://*.example.com', credentials: true }, (app) => app.get('/', ok), { logger: { level: 'warn', stream: log.stream } })
+  t.same(log.lines.filter((l) => l.level === 40), [])
+})
