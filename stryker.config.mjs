@@ -29,6 +29,9 @@ const mutate = {
 const folder = process.env.STRYKER_FOLDER ?? 'config'
 if (!(folder in tests)) throw new Error(`STRYKER_FOLDER: one of ${Object.keys(tests).join(', ')}`)
 const slug = folder.replace('/', '-')
+// The tap runner passes this process's environment to each test file: tap's default 30 s per file
+// is too short for regexp-safety.test.ts with a core busy, and a timeout would count as a kill.
+process.env.TAP_TIMEOUT ??= '180'
 
 export default {
   testRunner: 'tap',

@@ -117,8 +117,10 @@ if (process.env.BENCH_COLD !== '0') {
   const rounds = []
   for (let r = 0; r < COLD_RUNS; r++) rounds.push([...COLD.map(([, code]) => coldCount(code)), coldCount('')])
   const m = (x) => (x / 1e6).toFixed(1)
-  const range = (xs) => { const s = [...xs].sort((a, b) => a - b); return m(s[0]) === m(s.at(-1)) ? m(s[0]) : `${m(s[0])} to ${m(s.at(-1))}` }
-  const ratios = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[0].toFixed(3) === s.at(-1).toFixed(3) ? s[0].toFixed(3) : `${s[0].toFixed(3)} to ${s.at(-1).toFixed(3)}` }
+  // A row's values over the rounds: one figure when both ends print alike, else 'low to high'.
+  const span = (xs, fmt) => { const s = [...xs].sort((a, b) => a - b); return fmt(s[0]) === fmt(s.at(-1)) ? fmt(s[0]) : `${fmt(s[0])} to ${fmt(s.at(-1))}` }
+  const range = (xs) => span(xs, m)
+  const ratios = (xs) => span(xs, (x) => x.toFixed(3))
   const node = COLD.length
   console.log('| process | instructions | beyond Fastify (same round) | ratio to Fastify\'s own |')
   console.log('| --- | ---: | ---: | ---: |')

@@ -70,6 +70,8 @@ test('every field refused with a wrong type says what it accepts', async (t) => 
     report: 1,
     hook: 'onSend'
   }
+  // Written out, not read from FIELD_EXPECTS: this is what users are told, and a test that read
+  // the code's own table could not catch a change to it.
   const expects: Record<string, string> = {
     origin: "'*', an origin string, a RegExp, an OriginSet, an array of those, a function, true or false",
     credentials: 'a boolean',
